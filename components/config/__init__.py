@@ -1,0 +1,1 @@
+"""Typed stack configuration: what `stacks/Pulumi.<stack>.yaml` may say, validated up front."""

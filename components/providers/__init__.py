@@ -1,0 +1,1 @@
+"""Pulumi dynamic providers over libvirt-python (create/read/diff/update/delete)."""

@@ -1,0 +1,266 @@
+"""The Domain dynamic provider: VMs defined, started, changed in place and removed.
+
+Changes are applied the least disruptive way the field allows (see spec/changes.py):
+memory and vCPUs within their maximum change live; everything else is written to the
+persistent definition and takes effect at the next boot — immediately, by a graceful
+restart, when the VM's `restartPolicy` is `auto`, or reported as `pendingRestart`.
+Deleting a domain never deletes its disks: volumes are resources of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import libvirt
+import pulumi
+from lxml import etree
+
+from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.host_facts import detect_domain_type
+from components.providers.ownership_check import expected_owner, require_owned
+from components.spec.changes import DOMAIN_RULES, Effect, FieldChange
+from components.spec.domain import DomainSpec, same_machine
+from components.spec.ownership import OWNER_NS, Ownership
+
+_POLL_SECONDS = 0.2
+
+
+def resolve_domain_type(conn: libvirt.virConnect, spec: DomainSpec) -> DomainSpec:
+    """Turn `domainType: auto` into kvm or qemu for this host, warning when it is qemu."""
+    if spec.domain_type != "auto":
+        return spec
+    choice = detect_domain_type(conn, spec.arch)
+    if choice.domain_type != "kvm":
+        pulumi.log.warn(f"domain {spec.name}: using {choice.domain_type}: {choice.reason}")
+    return spec.model_copy(update={"domain_type": choice.domain_type})
+
+
+def _lookup_by_name(conn: libvirt.virConnect, name: str) -> libvirt.virDomain | None:
+    try:
+        return conn.lookupByName(name)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN):
+            return None
+        raise
+
+
+def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virDomain | None:
+    try:
+        return conn.lookupByUUIDString(uuid)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN):
+            return None
+        raise
+
+
+def live_owner(dom: libvirt.virDomain) -> Ownership | None:
+    """The ownership tag in the domain's persistent metadata, if any."""
+    try:
+        xml = dom.metadata(
+            libvirt.VIR_DOMAIN_METADATA_ELEMENT, OWNER_NS, libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        )
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN_METADATA):
+            return None
+        raise
+    return Ownership.from_xml(xml)
+
+
+def _define(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:
+    return conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+
+
+def _merged_definition(dom: libvirt.virDomain, spec: DomainSpec) -> str:
+    """The domain's persistent XML with our spec written over it (other devices kept)."""
+    root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+    spec.merge_into(root)
+    return etree.tostring(root, encoding="unicode")
+
+
+def wait_until_off(dom: libvirt.virDomain, timeout: float) -> bool:
+    """Poll until the domain is shut off; False when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while dom.isActive():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_POLL_SECONDS)
+    return True
+
+
+def stop(dom: libvirt.virDomain, timeout: float) -> None:
+    """Graceful ACPI shutdown, wait up to `timeout` seconds, then force off."""
+    if not dom.isActive():
+        return
+    with contextlib.suppress(libvirt.libvirtError):  # no ACPI in the guest: forced stop below
+        dom.shutdown()
+    if not wait_until_off(dom, timeout):
+        try:
+            dom.destroy()
+        except libvirt.libvirtError:
+            if dom.isActive():
+                raise
+
+
+class DomainProvider(LibvirtProvider[DomainSpec]):
+    """CRUD for libvirt domains described by DomainSpec."""
+
+    spec_type = DomainSpec
+    rules = DOMAIN_RULES
+    kind = "domain"
+    computed_keys = ("uuid", "pendingRestart", "resolvedDomainType")
+
+    def create_object(
+        self, conn: libvirt.virConnect, spec: DomainSpec, props: Mapping[str, Any]
+    ) -> tuple[str, Props]:
+        resolved = resolve_domain_type(conn, spec)
+        existing = _lookup_by_name(conn, spec.name)
+        if existing is not None and not props.get(ADOPT_KEY):
+            raise ProviderError(
+                f"a domain named {spec.name!r} already exists on {conn.getURI()}; set "
+                "adopt: true to manage it with this stack, or choose another name"
+            )
+        if existing is not None:
+            dom = _define(conn, _merged_definition(existing, resolved))
+        else:
+            dom = _define(conn, resolved.to_xml())
+        try:
+            dom.setAutostart(int(spec.autostart))
+            if spec.running and not dom.isActive():
+                dom.create()
+        except libvirt.libvirtError:
+            if existing is None:  # transactional: leave nothing half-made behind
+                if dom.isActive():
+                    dom.destroy()
+                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+            raise
+        return dom.UUIDString(), {
+            "uuid": dom.UUIDString(),
+            "pendingRestart": False,
+            "resolvedDomainType": resolved.domain_type,
+        }
+
+    def read_object(
+        self,
+        conn: libvirt.virConnect,
+        id_: str,
+        desired: DomainSpec,
+        props: Mapping[str, Any],
+    ) -> tuple[DomainSpec, Props] | None:
+        dom = _lookup(conn, id_)
+        if dom is None:
+            return None
+        live = DomainSpec.from_xml(
+            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+            autostart=bool(dom.autostart()),
+            running=bool(dom.isActive()),
+            restart_policy=desired.restart_policy,
+            shutdown_timeout_seconds=desired.shutdown_timeout_seconds,
+        )
+        return comparable(live, desired), {
+            "uuid": id_,
+            "pendingRestart": bool(props.get("pendingRestart", False)),
+            "resolvedDomainType": live.domain_type,
+        }
+
+    def update_object(
+        self,
+        conn: libvirt.virConnect,
+        id_: str,
+        spec: DomainSpec,
+        changes: list[FieldChange],
+        olds: Mapping[str, Any],
+    ) -> Props:
+        dom = _lookup(conn, id_)
+        if dom is None:
+            raise ProviderError(f"domain {spec.name!r} ({id_}) no longer exists; run refresh")
+        resolved = resolve_domain_type(conn, spec)
+        keys = {c.key for c in changes}
+        needs_restart = any(c.effect is Effect.RESTART for c in changes)
+        definition_keys = keys - {"autostart", "running", "restartPolicy", "adopt"}
+        if definition_keys - {"shutdownTimeoutSeconds"}:
+            dom = _define(conn, _merged_definition(dom, resolved))
+        if dom.isActive():
+            self._apply_live(dom, spec, keys, needs_restart)
+        if "autostart" in keys:
+            dom.setAutostart(int(spec.autostart))
+        pending = bool(olds.get("pendingRestart")) or needs_restart
+        if dom.isActive() and pending and spec.restart_policy == "auto":
+            stop(dom, spec.shutdown_timeout_seconds)
+            dom.create()
+            pending = False
+        elif not dom.isActive():
+            pending = False
+        if pending and needs_restart:
+            pulumi.log.warn(
+                f"domain {spec.name}: changes to {sorted(c.key for c in changes)} take effect "
+                "at the next restart (restartPolicy: manual)"
+            )
+        if spec.running and not dom.isActive():
+            dom.create()
+        elif not spec.running and dom.isActive():
+            stop(dom, spec.shutdown_timeout_seconds)
+        return {
+            "uuid": id_,
+            "pendingRestart": pending,
+            "resolvedDomainType": resolved.domain_type,
+        }
+
+    @staticmethod
+    def _apply_live(
+        dom: libvirt.virDomain, spec: DomainSpec, keys: set[str], needs_restart: bool
+    ) -> None:
+        """Memory (balloon), vCPUs (hotplug) and ownership on the running VM."""
+        live = libvirt.VIR_DOMAIN_AFFECT_LIVE
+        if "memoryMib" in keys and not needs_restart:
+            dom.setMemoryFlags(spec.memory_mib * 1024, live)
+        if "vcpus" in keys and not needs_restart:
+            dom.setVcpusFlags(spec.vcpus, live)
+        if "ownership" in keys and spec.ownership is not None:
+            dom.setMetadata(
+                libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                etree.tostring(spec.ownership.to_element(), encoding="unicode"),
+                "kvmp",
+                OWNER_NS,
+                live,
+            )
+
+    def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
+        dom = _lookup(conn, id_)
+        if dom is None:
+            return
+        require_owned(self.label(props), live_owner(dom), expected_owner(props))
+        if dom.isActive():
+            dom.destroy()
+        dom.undefineFlags(
+            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        )
+
+
+def comparable(live: DomainSpec, desired: DomainSpec) -> DomainSpec:
+    """The live spec with what libvirt decides by itself made equal to the desired spec.
+
+    libvirt expands machine aliases, picks a domain type for `auto` and fills in values the
+    spec leaves unset (None); none of these is drift.
+    """
+    update: dict[str, Any] = {}
+    if same_machine(desired.machine, live.machine):
+        update["machine"] = desired.machine
+    if desired.domain_type == "auto":
+        update["domain_type"] = "auto"
+    for name in DomainSpec.model_fields:
+        if getattr(desired, name) is None:
+            update[name] = None
+    if len(live.disks) == len(desired.disks):
+        update["disks"] = [
+            d.model_copy(update={"cache": None}) if w.cache is None else d
+            for d, w in zip(live.disks, desired.disks, strict=True)
+        ]
+    if len(live.interfaces) == len(desired.interfaces):
+        update["interfaces"] = [
+            i.model_copy(update={"mac": None}) if w.mac is None else i
+            for i, w in zip(live.interfaces, desired.interfaces, strict=True)
+        ]
+    return live.model_copy(update=update)

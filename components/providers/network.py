@@ -1,0 +1,196 @@
+"""The Network dynamic provider: virtual networks defined, started, changed in place.
+
+Static DHCP leases, DHCP ranges and DNS host records change with virNetworkUpdate on the
+live and persistent configuration together, so the network keeps its UUID and bridge and
+running VMs stay attached. Everything else about a network is a replace (spec/changes.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import libvirt
+from lxml import etree
+
+from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.ownership_check import expected_owner, require_owned
+from components.spec.changes import NETWORK_RULES, FieldChange
+from components.spec.network import NetworkSpec
+from components.spec.xmlbind import XmlModel
+
+
+def lookup_network(conn: libvirt.virConnect, name: str) -> libvirt.virNetwork | None:
+    """The network named `name`, or None."""
+    try:
+        return conn.networkLookupByName(name)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_NETWORK):
+            return None
+        raise
+
+
+def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork | None:
+    try:
+        return conn.networkLookupByUUIDString(uuid)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_NETWORK):
+            return None
+        raise
+
+
+def persistent_xml(net: libvirt.virNetwork) -> str:
+    """The network's persistent definition (the test driver knows only the live one)."""
+    try:
+        return str(net.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE))
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
+            raise
+        return str(net.XMLDesc(0))
+
+
+def _persistent(net: libvirt.virNetwork) -> NetworkSpec:
+    return NetworkSpec.from_xml(persistent_xml(net), autostart=bool(net.autostart()))
+
+
+def _xml(model: XmlModel, tag: str) -> str:
+    return etree.tostring(model.to_element(tag), encoding="unicode")
+
+
+class _Updater:
+    """Applies list differences to one network section with virNetworkUpdate."""
+
+    def __init__(self, net: libvirt.virNetwork) -> None:
+        self.net = net
+        self.flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+        if net.isActive():
+            self.flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
+
+    def sync(
+        self,
+        section: int,
+        tag: str,
+        old: Sequence[XmlModel],
+        new: Sequence[XmlModel],
+        parent_index: int = -1,
+    ) -> None:
+        """Delete entries no longer wanted, then add the new ones (order kept)."""
+        for entry in old:
+            if entry not in new:
+                self.net.update(
+                    libvirt.VIR_NETWORK_UPDATE_COMMAND_DELETE,
+                    section,
+                    parent_index,
+                    _xml(entry, tag),
+                    self.flags,
+                )
+        for entry in new:
+            if entry not in old:
+                self.net.update(
+                    libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+                    section,
+                    parent_index,
+                    _xml(entry, tag),
+                    self.flags,
+                )
+
+
+class NetworkProvider(LibvirtProvider[NetworkSpec]):
+    """CRUD for libvirt networks described by NetworkSpec."""
+
+    spec_type = NetworkSpec
+    rules = NETWORK_RULES
+    kind = "network"
+    computed_keys = ("uuid", "actualBridgeName")
+
+    def create_object(
+        self, conn: libvirt.virConnect, spec: NetworkSpec, props: Mapping[str, Any]
+    ) -> tuple[str, Props]:
+        existing = lookup_network(conn, spec.name)
+        if existing is not None and not props.get(ADOPT_KEY):
+            raise ProviderError(
+                f"a network named {spec.name!r} already exists on {conn.getURI()}; set "
+                "adopt: true to manage it with this stack, or choose another name"
+            )
+        if existing is not None:
+            root = etree.fromstring(persistent_xml(existing).encode())
+            spec.merge_into(root)
+            net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
+        else:
+            net = conn.networkDefineXMLFlags(spec.to_xml(), libvirt.VIR_NETWORK_DEFINE_VALIDATE)
+        try:
+            if not net.isActive():
+                net.create()
+            net.setAutostart(int(spec.autostart))
+        except libvirt.libvirtError:
+            if existing is None:
+                if net.isActive():
+                    net.destroy()
+                net.undefine()
+            raise
+        return net.UUIDString(), self._computed(net)
+
+    @staticmethod
+    def _computed(net: libvirt.virNetwork) -> Props:
+        bridge = etree.fromstring(net.XMLDesc(0).encode()).find("bridge")
+        name = bridge.get("name") if bridge is not None else None
+        return {"uuid": net.UUIDString(), "actualBridgeName": name or ""}
+
+    def read_object(
+        self,
+        conn: libvirt.virConnect,
+        id_: str,
+        desired: NetworkSpec,
+        props: Mapping[str, Any],
+    ) -> tuple[NetworkSpec, Props] | None:
+        net = _lookup(conn, id_)
+        if net is None:
+            return None
+        live = _persistent(net)
+        unset = {n: None for n in NetworkSpec.model_fields if getattr(desired, n) is None}
+        return live.model_copy(update=unset), self._computed(net)
+
+    def update_object(
+        self,
+        conn: libvirt.virConnect,
+        id_: str,
+        spec: NetworkSpec,
+        changes: list[FieldChange],
+        olds: Mapping[str, Any],
+    ) -> Props:
+        net = _lookup(conn, id_)
+        if net is None:
+            raise ProviderError(f"network {spec.name!r} ({id_}) no longer exists; run refresh")
+        old = _persistent(net)
+        updater = _Updater(net)
+        updater.sync(libvirt.VIR_NETWORK_SECTION_DNS_HOST, "host", old.dns_hosts, spec.dns_hosts)
+        for index, (before, after) in enumerate(zip(old.ips, spec.ips, strict=False)):
+            updater.sync(
+                libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                "host",
+                before.dhcp_hosts,
+                after.dhcp_hosts,
+                index,
+            )
+            updater.sync(
+                libvirt.VIR_NETWORK_SECTION_IP_DHCP_RANGE,
+                "range",
+                before.dhcp_ranges,
+                after.dhcp_ranges,
+                index,
+            )
+        if any(c.key == "ownership" for c in changes):
+            root = etree.fromstring(persistent_xml(net).encode())
+            spec.merge_into(root)
+            conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
+        net.setAutostart(int(spec.autostart))
+        return self._computed(net)
+
+    def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
+        net = _lookup(conn, id_)
+        if net is None:
+            return
+        require_owned(self.label(props), _persistent(net).ownership, expected_owner(props))
+        if net.isActive():
+            net.destroy()
+        net.undefine()

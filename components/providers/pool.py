@@ -1,0 +1,121 @@
+"""The StoragePool dynamic provider: dir pools defined, built, started and autostarted.
+
+libvirt pools carry no metadata, so ownership is the UUID recorded at create time. A pool
+is deleted only while it holds no volumes (ours are deleted before it, in reverse
+dependency order; anything left belongs to someone else), and its directory only when this
+provider made it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import libvirt
+
+from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.spec.changes import POOL_RULES, FieldChange
+from components.spec.pool import PoolSpec
+
+
+def lookup_pool(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool | None:
+    """The pool named `name`, or None."""
+    try:
+        return conn.storagePoolLookupByName(name)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_POOL):
+            return None
+        raise
+
+
+def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virStoragePool | None:
+    try:
+        return conn.storagePoolLookupByUUIDString(uuid)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_POOL):
+            return None
+        raise
+
+
+class StoragePoolProvider(LibvirtProvider[PoolSpec]):
+    """CRUD for libvirt storage pools described by PoolSpec."""
+
+    spec_type = PoolSpec
+    rules = POOL_RULES
+    kind = "storage pool"
+    computed_keys = ("uuid", "createdPath")
+
+    def create_object(
+        self, conn: libvirt.virConnect, spec: PoolSpec, props: Mapping[str, Any]
+    ) -> tuple[str, Props]:
+        existing = lookup_pool(conn, spec.name)
+        if existing is not None:
+            if not props.get(ADOPT_KEY):
+                raise ProviderError(
+                    f"a storage pool named {spec.name!r} already exists on {conn.getURI()}; "
+                    "set adopt: true to manage it with this stack"
+                )
+            if not existing.isActive():
+                existing.create()
+            existing.setAutostart(int(spec.autostart))
+            return existing.UUIDString(), {"uuid": existing.UUIDString(), "createdPath": False}
+        created_path = not os.path.exists(spec.path)
+        pool = conn.storagePoolDefineXML(spec.to_xml(), 0)
+        try:
+            pool.build(libvirt.VIR_STORAGE_POOL_BUILD_NEW if created_path else 0)
+            pool.create()
+            pool.setAutostart(int(spec.autostart))
+        except libvirt.libvirtError:
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()
+            raise
+        return pool.UUIDString(), {"uuid": pool.UUIDString(), "createdPath": created_path}
+
+    def read_object(
+        self, conn: libvirt.virConnect, id_: str, desired: PoolSpec, props: Mapping[str, Any]
+    ) -> tuple[PoolSpec, Props] | None:
+        pool = _lookup(conn, id_)
+        if pool is None:
+            return None
+        live = PoolSpec.from_xml(
+            pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE), autostart=bool(pool.autostart())
+        )
+        return live, {"uuid": id_, "createdPath": bool(props.get("createdPath"))}
+
+    def update_object(
+        self,
+        conn: libvirt.virConnect,
+        id_: str,
+        spec: PoolSpec,
+        changes: list[FieldChange],
+        olds: Mapping[str, Any],
+    ) -> Props:
+        pool = _lookup(conn, id_)
+        if pool is None:
+            raise ProviderError(f"storage pool {spec.name!r} ({id_}) no longer exists")
+        pool.setAutostart(int(spec.autostart))
+        return {"uuid": id_, "createdPath": bool(olds.get("createdPath"))}
+
+    def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
+        pool = _lookup(conn, id_)
+        if pool is None:
+            return
+        if pool.isActive():
+            pool.refresh(0)
+            left = sorted(pool.listVolumes())
+            if left:
+                raise ProviderError(
+                    f"{self.label(props)} still holds volumes {left} that this stack does not "
+                    "manage; not deleting it"
+                )
+            pool.destroy()
+        if props.get("createdPath"):
+            try:
+                pool.delete(libvirt.VIR_STORAGE_POOL_DELETE_NORMAL)
+            except libvirt.libvirtError as err:
+                raise ProviderError(
+                    f"removing the directory of {self.label(props)}: {err}"
+                ) from err
+        pool.undefine()

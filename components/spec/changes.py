@@ -1,0 +1,174 @@
+"""What a change to each spec field does on apply: live, at the next restart, or a replace.
+
+One table per kind of object, used by the providers' `diff`/`update` and by anything that
+explains a change to a reviewer, so the preview and the plan always agree. Replace only
+what libvirt truly cannot change; every field of every spec is classified (a test checks).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CONNECTION_KEY = "connectionUri"
+"""Every resource's libvirt URI input: the host it lives on."""
+
+
+class Effect(enum.StrEnum):
+    """How a changed field is applied, in increasing order of disruption."""
+
+    LIVE = "update live"
+    RESTART = "update + restart"
+    MIGRATE = "migrate"
+    REPLACE = "replace"
+
+
+_ORDER = [Effect.LIVE, Effect.RESTART, Effect.MIGRATE, Effect.REPLACE]
+
+Props = Mapping[str, Any]
+Rule = Effect | Callable[[Props, Props], Effect]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One top-level input that differs, with what applying it means."""
+
+    key: str
+    old: Any
+    new: Any
+    effect: Effect
+
+
+def worst(effects: list[Effect]) -> Effect | None:
+    """The most disruptive effect among `effects` (None when nothing changes)."""
+    return max(effects, key=_ORDER.index) if effects else None
+
+
+def classify(old: Props, new: Props, rules: Mapping[str, Rule]) -> list[FieldChange]:
+    """Compare two wire-form property bags key by key and classify each difference.
+
+    Keys starting with `__` (Pulumi internals such as `__provider`) are not spec fields.
+    A key without a rule is treated as a replace, the only choice that cannot leave the
+    object silently different from its spec.
+    """
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        if key.startswith("__") or old.get(key) == new.get(key):
+            continue
+        rule = rules.get(key, Effect.REPLACE)
+        effect = rule if isinstance(rule, Effect) else rule(old, new)
+        changes.append(FieldChange(key, old.get(key), new.get(key), effect))
+    return changes
+
+
+def _memory_effect(old: Props, new: Props) -> Effect:
+    """Ballooning reaches any size up to the unchanged maximum while the VM runs."""
+    if old.get("maxMemoryMib") == new.get("maxMemoryMib") and (
+        new.get("memoryMib", 0) <= new.get("maxMemoryMib", 0)
+    ):
+        return Effect.LIVE
+    return Effect.RESTART
+
+
+def _vcpu_effect(old: Props, new: Props) -> Effect:
+    """vCPU hotplug reaches any count up to the unchanged maximum while the VM runs."""
+    if old.get("maxVcpus") == new.get("maxVcpus") and (
+        new.get("vcpus", 0) <= new.get("maxVcpus", 0)
+    ):
+        return Effect.LIVE
+    return Effect.RESTART
+
+
+DOMAIN_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "name": Effect.REPLACE,
+    "domainType": Effect.REPLACE,
+    "arch": Effect.REPLACE,
+    "machine": Effect.REPLACE,
+    "osType": Effect.REPLACE,
+    "ownership": Effect.LIVE,
+    "memoryMib": _memory_effect,
+    "maxMemoryMib": Effect.RESTART,
+    "vcpus": _vcpu_effect,
+    "maxVcpus": Effect.RESTART,
+    "kernel": Effect.RESTART,
+    "initrd": Effect.RESTART,
+    "cmdline": Effect.RESTART,
+    "bootDevices": Effect.RESTART,
+    "acpi": Effect.RESTART,
+    "apic": Effect.RESTART,
+    "cpuMode": Effect.RESTART,
+    "onPoweroff": Effect.RESTART,
+    "onReboot": Effect.RESTART,
+    "onCrash": Effect.RESTART,
+    "disks": Effect.RESTART,
+    "interfaces": Effect.RESTART,
+    "serial": Effect.RESTART,
+    "autostart": Effect.LIVE,
+    "running": Effect.LIVE,
+    "restartPolicy": Effect.LIVE,
+    "shutdownTimeoutSeconds": Effect.LIVE,
+}
+
+
+def _network_ips_effect(old: Props, new: Props) -> Effect:
+    """Static leases and DHCP ranges change live (virNetworkUpdate); addresses do not."""
+    olds, news = old.get("ips") or [], new.get("ips") or []
+    if len(olds) != len(news):
+        return Effect.REPLACE
+    live_keys = {"dhcpHosts", "dhcpRanges"}
+    for before, after in zip(olds, news, strict=True):
+        fixed_before = {k: v for k, v in before.items() if k not in live_keys}
+        fixed_after = {k: v for k, v in after.items() if k not in live_keys}
+        if fixed_before != fixed_after:
+            return Effect.REPLACE
+    return Effect.LIVE
+
+
+NETWORK_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "name": Effect.REPLACE,
+    "ownership": Effect.LIVE,
+    "forwardMode": Effect.REPLACE,
+    "forwardDev": Effect.REPLACE,
+    "bridgeName": Effect.REPLACE,
+    "stp": Effect.REPLACE,
+    "mtu": Effect.REPLACE,
+    "domainName": Effect.REPLACE,
+    "dnsForwarders": Effect.REPLACE,
+    "dnsHosts": Effect.LIVE,
+    "ips": _network_ips_effect,
+    "autostart": Effect.LIVE,
+}
+
+
+POOL_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "type": Effect.REPLACE,
+    "name": Effect.REPLACE,
+    "path": Effect.REPLACE,
+    "autostart": Effect.LIVE,
+}
+
+
+def _capacity_effect(old: Props, new: Props) -> Effect:
+    """Volumes grow in place; they never shrink (`check` refuses that before any change)."""
+    return Effect.LIVE
+
+
+VOLUME_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "name": Effect.REPLACE,
+    "pool": Effect.REPLACE,
+    "capacityBytes": _capacity_effect,
+    "format": Effect.REPLACE,
+    "backingPath": Effect.REPLACE,
+    "backingFormat": Effect.REPLACE,
+    "source": Effect.REPLACE,
+}

@@ -1,0 +1,156 @@
+"""A libvirt domain (VM) as a typed spec, and its XML.
+
+Memory and vCPUs come as current and maximum so growth up to the maximum can happen live
+(balloon, vCPU hotplug); the maximum itself only changes at the next boot. Disks reference
+pool volumes (`type='volume'`), so the same definition works on any host that has a pool of
+the same name — which is what moving a VM between hosts needs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from components.spec.ownership import OWNER_TAG, Ownership
+from components.spec.xmlbind import X, XmlModel
+
+DomainType = Literal["kvm", "qemu", "auto"]
+"""`auto`: kvm where the host really has hardware virtualisation, else qemu (TCG)."""
+RestartPolicy = Literal["auto", "manual"]
+"""`auto`: restart the VM to apply changes that need it; `manual`: report them pending."""
+DiskBus = Literal["virtio", "sata", "scsi", "ide", "usb"]
+DiskFormat = Literal["qcow2", "raw"]
+CacheMode = Literal["none", "writeback", "writethrough", "directsync", "unsafe", "default"]
+NicModel = Literal["virtio", "e1000", "e1000e", "rtl8139"]
+BootDevice = Literal["hd", "cdrom", "network"]
+LifecycleAction = Literal["destroy", "restart", "preserve", "rename-restart"]
+
+_MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+
+
+class Disk(XmlModel):
+    """A disk or CD-ROM backed by a pool volume (or, for adopted VMs, a plain file)."""
+
+    type: Annotated[Literal["volume", "file", "block"], X("@type")] = "volume"
+    device: Annotated[Literal["disk", "cdrom"], X("@device")] = "disk"
+    driver: Annotated[Literal["qemu"], X("driver/@name")] = "qemu"
+    format: Annotated[DiskFormat, X("driver/@type")] = "qcow2"
+    cache: Annotated[CacheMode | None, X("driver/@cache")] = None
+    pool: Annotated[str | None, X("source/@pool")] = None
+    volume: Annotated[str | None, X("source/@volume")] = None
+    file: Annotated[str | None, X("source/@file")] = None
+    target: Annotated[str, X("target/@dev")]
+    bus: Annotated[DiskBus, X("target/@bus")] = "virtio"
+    readonly: Annotated[bool, X("readonly", flag=True)] = False
+
+    @model_validator(mode="after")
+    def _source_matches_type(self) -> Disk:
+        if self.type == "volume" and not (self.pool and self.volume):
+            raise ValueError(f"disk {self.target}: a volume disk needs pool and volume")
+        if self.type in ("file", "block") and not self.file:
+            raise ValueError(f"disk {self.target}: a {self.type} disk needs a file path")
+        return self
+
+
+class Interface(XmlModel):
+    """A NIC on a libvirt network, a host bridge, or a host NIC (macvtap)."""
+
+    type: Annotated[Literal["network", "bridge", "direct"], X("@type")] = "network"
+    mac: Annotated[str | None, X("mac/@address")] = None
+    network: Annotated[str | None, X("source/@network")] = None
+    bridge: Annotated[str | None, X("source/@bridge")] = None
+    dev: Annotated[str | None, X("source/@dev")] = None
+    model: Annotated[NicModel, X("model/@type")] = "virtio"
+
+    @model_validator(mode="after")
+    def _source_matches_type(self) -> Interface:
+        needed = {"network": self.network, "bridge": self.bridge, "direct": self.dev}[self.type]
+        if not needed:
+            raise ValueError(f"a {self.type} interface needs its source ({self.type} name)")
+        if self.mac is not None and not _MAC_RE.match(self.mac):
+            raise ValueError(f"{self.mac!r} is not a MAC address like 52:54:00:12:34:56")
+        return self
+
+
+class SerialConsole(XmlModel):
+    """Serial port 0 as a pty (for `virsh console`), logged to a file on the host."""
+
+    type: Annotated[Literal["pty"], X("@type")] = "pty"
+    log_file: Annotated[str | None, X("log/@file")] = None
+    log_append: Annotated[bool | None, X("log/@append", true="on", false="off")] = None
+    port: Annotated[int, X("target/@port")] = 0
+
+
+class DomainSpec(XmlModel):
+    """What we ask libvirt for a VM: the XML-bound fields plus lifecycle settings."""
+
+    xml_tag = "domain"
+
+    domain_type: Annotated[DomainType, X("@type")] = "qemu"
+    name: Annotated[str, X("name")]
+    ownership: Annotated[Ownership | None, X(f"metadata/{OWNER_TAG}")] = None
+    max_memory_mib: Annotated[int, X("memory", unit="MiB", read_unit="KiB"), Field(gt=0)]
+    memory_mib: Annotated[int, X("currentMemory", unit="MiB", read_unit="KiB"), Field(gt=0)]
+    max_vcpus: Annotated[int, X("vcpu"), Field(gt=0)]
+    vcpus: Annotated[int, X("vcpu/@current"), Field(gt=0)]
+    os_type: Annotated[Literal["hvm"], X("os/type")] = "hvm"
+    arch: Annotated[str, X("os/type/@arch")] = "x86_64"
+    machine: Annotated[str, X("os/type/@machine")] = "pc"
+    kernel: Annotated[str | None, X("os/kernel")] = None
+    initrd: Annotated[str | None, X("os/initrd")] = None
+    cmdline: Annotated[str | None, X("os/cmdline")] = None
+    boot_devices: Annotated[list[BootDevice], X("os/boot/@dev")] = Field(
+        default_factory=lambda: list[BootDevice](["hd"])
+    )
+    acpi: Annotated[bool, X("features/acpi", flag=True)] = True
+    apic: Annotated[bool, X("features/apic", flag=True)] = True
+    cpu_mode: Annotated[
+        Literal["host-passthrough", "host-model", "custom"] | None, X("cpu/@mode")
+    ] = None
+    on_poweroff: Annotated[LifecycleAction, X("on_poweroff")] = "destroy"
+    on_reboot: Annotated[LifecycleAction, X("on_reboot")] = "restart"
+    on_crash: Annotated[LifecycleAction, X("on_crash")] = "destroy"
+    disks: Annotated[list[Disk], X("devices/disk")] = Field(default_factory=list)
+    interfaces: Annotated[list[Interface], X("devices/interface")] = Field(default_factory=list)
+    serial: Annotated[SerialConsole | None, X("devices/serial")] = None
+    # Lifecycle settings libvirt keeps outside the XML.
+    autostart: bool = False
+    running: bool = True
+    restart_policy: RestartPolicy = "auto"
+    shutdown_timeout_seconds: Annotated[int, Field(ge=0)] = 60
+
+    @model_validator(mode="after")
+    def _current_within_maximum(self) -> DomainSpec:
+        if self.memory_mib > self.max_memory_mib:
+            raise ValueError(
+                f"memoryMib {self.memory_mib} is above maxMemoryMib {self.max_memory_mib}"
+            )
+        if self.vcpus > self.max_vcpus:
+            raise ValueError(f"vcpus {self.vcpus} is above maxVcpus {self.max_vcpus}")
+        targets = [d.target for d in self.disks]
+        if len(set(targets)) != len(targets):
+            raise ValueError(f"disk targets must be unique, got {targets}")
+        return self
+
+
+def is_q35(machine: str) -> bool:
+    """q35 (PCIe) machines: `q35` or a versioned `pc-q35-7.2`."""
+    return machine == "q35" or machine.startswith("pc-q35-")
+
+
+def is_i440fx(machine: str) -> bool:
+    """i440fx (PCI) machines: `pc` or a versioned `pc-i440fx-7.2`."""
+    return machine == "pc" or machine.startswith("pc-i440fx-")
+
+
+def same_machine(desired: str, live: str) -> bool:
+    """libvirt expands machine aliases on define (`pc` → `pc-i440fx-7.2`); both are equal."""
+    if desired == live:
+        return True
+    if desired == "pc":
+        return is_i440fx(live)
+    if desired == "q35":
+        return is_q35(live)
+    return False

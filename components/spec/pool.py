@@ -1,0 +1,18 @@
+"""A libvirt storage pool (a directory of volumes) as a typed spec, and its XML."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from components.spec.xmlbind import X, XmlModel
+
+
+class PoolSpec(XmlModel):
+    """A `dir` pool: libvirt builds the directory, starts the pool and autostarts it."""
+
+    xml_tag = "pool"
+
+    type: Annotated[Literal["dir"], X("@type")] = "dir"
+    name: Annotated[str, X("name")]
+    path: Annotated[str, X("target/path")]
+    autostart: bool = True

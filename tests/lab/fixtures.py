@@ -1,0 +1,170 @@
+"""pytest fixtures of the lab; `tests/conftest.py` registers this module as a plugin.
+
+Fixtures:
+    lab             session  the running `Lab` (started on first use; 2 hosts, `KVM_LAB_HOSTS`)
+    lab_hosts       session  all its hosts, `list[LabHost]`
+    lab_host        session  the first host
+    lab_host_pair   session  the first two hosts (tests that migrate)
+    tiny_guest      session  the cached `TinyGuest`
+    session_prefix  session  prefix of every name this session gives libvirt objects
+    name_prefix     function a unique prefix for one test's libvirt names, like 'kt1a2003-'
+    lab_scratch     function a new empty dir visible at the same path to test and hosts
+
+Environment:
+    KVM_TEST_URI    use this existing libvirt host instead of starting a lab
+    KVM_LAB_HOSTS   number of lab hosts (default 2)
+    KVM_LAB_DIR     parent dir of the lab dir (default: the system temp dir)
+    KVM_LAB_KEEP=1  keep the lab dir (configs, logs, images) after the session
+    KVM_TEST_CACHE  cache dir of the tiny guest (default /var/cache/kvm-pulumi-tests)
+
+At the end of the session the `lab` fixture fails if any host still holds a libvirt object
+named with `session_prefix` (a test leaked it) or if the machine's own firewall rules or
+forwarding settings changed (the lab leaked out of its network namespace).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from tests.lab.guest import TinyGuest
+from tests.lab.guest_build import build_tiny_guest
+from tests.lab.hosts import Lab, LabHost
+from tests.lab.leaks import leftovers
+from tests.lab.prerequisites import LabSetupError
+from tests.lab.root_network import RootNetworkState
+
+LAB_FIXTURES = frozenset({"lab", "lab_hosts", "lab_host", "lab_host_pair", "lab_scratch"})
+LAB_MARKER = "lab: needs the lab of simulated libvirt hosts (real libvirtd + qemu, TCG)"
+
+# "kt" + 3 hex digits; a test adds 3 more and "-". Short, because libvirt names end up in
+# bridge names (15 characters at most).
+_SESSION_PREFIX = f"kt{secrets.token_hex(2)[:3]}"
+_test_numbers = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not any(line.startswith("lab:") for line in config.getini("markers")):
+        config.addinivalue_line("markers", LAB_MARKER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the lab, so `-m 'not lab'` selects the fast tests."""
+    for item in items:
+        if LAB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope="session")
+def session_prefix() -> str:
+    return _SESSION_PREFIX
+
+
+@pytest.fixture
+def name_prefix(session_prefix: str) -> str:
+    """Prefix for the names of everything one test creates in libvirt (leak check uses it)."""
+    return f"{session_prefix}{next(_test_numbers):03x}-"
+
+
+@pytest.fixture(scope="session")
+def lab(session_prefix: str) -> Iterator[Lab]:
+    uri = os.environ.get("KVM_TEST_URI")
+    if uri:
+        yield from _external_lab(uri, session_prefix)
+    else:
+        yield from _private_lab(session_prefix)
+
+
+@pytest.fixture(scope="session")
+def lab_hosts(lab: Lab) -> list[LabHost]:
+    return list(lab.hosts)
+
+
+@pytest.fixture(scope="session")
+def lab_host(lab: Lab) -> LabHost:
+    return lab.hosts[0]
+
+
+@pytest.fixture(scope="session")
+def lab_host_pair(lab: Lab) -> tuple[LabHost, LabHost]:
+    """Two hosts, for migration. With `KVM_TEST_URI` there is only one: those tests skip."""
+    if len(lab.hosts) < 2:
+        if os.environ.get("KVM_TEST_URI"):
+            pytest.skip("needs two hosts; KVM_TEST_URI provides one")
+        pytest.fail(f"needs two lab hosts; KVM_LAB_HOSTS={len(lab.hosts)}", pytrace=False)
+    return lab.hosts[0], lab.hosts[1]
+
+
+@pytest.fixture
+def lab_scratch(lab: Lab, name_prefix: str) -> Path:
+    """A fresh directory (e.g. a pool's target) at a path every host sees the same way."""
+    return lab.scratch_dir(name_prefix.rstrip("-"))
+
+
+@pytest.fixture(scope="session")
+def tiny_guest() -> TinyGuest:
+    try:
+        return build_tiny_guest()
+    except LabSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+def _private_lab(prefix: str) -> Iterator[Lab]:
+    before = RootNetworkState.capture()
+    try:
+        lab = Lab.start(
+            _host_count(),
+            base_dir=Path(os.environ["KVM_LAB_DIR"]) if os.environ.get("KVM_LAB_DIR") else None,
+            keep_directory=os.environ.get("KVM_LAB_KEEP") == "1",
+        )
+    except LabSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+    problems: list[str] = []
+    try:
+        yield lab
+    finally:
+        problems += _leak_problems(lab, prefix)
+        lab.stop()
+        problems += [
+            f"the machine's network state changed while the lab ran: {change}"
+            for change in before.differences(RootNetworkState.capture())
+        ]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def _external_lab(uri: str, prefix: str) -> Iterator[Lab]:
+    lab = Lab.external(uri)
+    try:
+        yield lab
+    finally:
+        problems = _leak_problems(lab, prefix)
+        lab.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+def _leak_problems(lab: Lab, prefix: str) -> list[str]:
+    found: list[str] = []
+    for host in lab.hosts:
+        try:
+            found += leftovers(host, prefix)
+        except libvirt.libvirtError as error:
+            found.append(f"{host.name}: leak check could not connect to {host.uri}: {error}")
+    if not found:
+        return []
+    return [f"libvirt objects named {prefix}* left behind by tests:", *found]
+
+
+def _host_count() -> int:
+    raw = os.environ.get("KVM_LAB_HOSTS", "2")
+    try:
+        return int(raw)
+    except ValueError:
+        pytest.fail(f"KVM_LAB_HOSTS must be a number of hosts, got {raw!r}", pytrace=False)
