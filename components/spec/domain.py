@@ -9,8 +9,9 @@ the same name — which is what moving a VM between hosts needs.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from lxml import etree
 from pydantic import Field, model_validator
 
 from components.spec.ownership import OWNER_TAG, Ownership
@@ -120,6 +121,14 @@ class DomainSpec(XmlModel):
     running: bool = True
     restart_policy: RestartPolicy = "auto"
     shutdown_timeout_seconds: Annotated[int, Field(ge=0)] = 60
+
+    @classmethod
+    def read_extra(cls, element: etree._Element) -> dict[str, Any]:
+        """libvirt leaves out `current` when every vCPU is online: then vcpus is the maximum."""
+        vcpu = element.find("vcpu")
+        if vcpu is not None and vcpu.get("current") is None and vcpu.text:
+            return {"vcpus": int(vcpu.text)}
+        return {}
 
     @model_validator(mode="after")
     def _current_within_maximum(self) -> DomainSpec:

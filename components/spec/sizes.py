@@ -33,37 +33,38 @@ _UNITS: dict[str, int] = {
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
 
-SIZE_HINT = "use e.g. 2GiB, 2048MiB or a whole number of bytes"
+SIZE_HINT = "use e.g. 10GiB, 512MiB or a whole number of bytes"
+MIB_HINT = "use e.g. 2GiB or 2048MiB (plain numbers are MiB)"
 
 
-def parse_size(value: object, *, default_unit: str = "b") -> int:
+def parse_size(value: object, *, default_unit: str = "b", hint: str = SIZE_HINT) -> int:
     """Return the size in bytes; raise ValueError naming the value when it is not a size.
 
     Plain integers are counted in `default_unit` (bytes unless the caller says otherwise).
     """
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a size; {SIZE_HINT}")
+        raise ValueError(f"{value!r} is not a size; {hint}")
     if isinstance(value, int):
         number, unit = float(value), default_unit
     elif isinstance(value, str):
         match = _SIZE_RE.match(value)
         if match is None:
-            raise ValueError(f"{value!r} is not a size; {SIZE_HINT}")
+            raise ValueError(f"{value!r} is not a size; {hint}")
         number, unit = float(match.group(1)), match.group(2) or default_unit
     else:
-        raise ValueError(f"{value!r} is not a size; {SIZE_HINT}")
+        raise ValueError(f"{value!r} is not a size; {hint}")
     factor = _UNITS.get(unit.lower())
     if factor is None:
-        raise ValueError(f"{value!r} has an unknown unit {unit!r}; {SIZE_HINT}")
+        raise ValueError(f"{value!r} has an unknown unit {unit!r}; {hint}")
     size = number * factor
     if size <= 0 or size != int(size):
-        raise ValueError(f"{value!r} is not a positive whole number of bytes; {SIZE_HINT}")
+        raise ValueError(f"{value!r} is not a positive size; {hint}")
     return int(size)
 
 
 def parse_mib(value: object) -> int:
     """Return a size in MiB (plain integers are MiB), refusing sizes that are not whole MiB."""
-    size = parse_size(value, default_unit="mib")
+    size = parse_size(value, default_unit="mib", hint=MIB_HINT)
     if size % MIB:
         raise ValueError(f"{value!r} is not a whole number of MiB")
     return size // MIB

@@ -13,7 +13,9 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 exec </dev/null >/dev/ttyS0 2>&1
-set -f
+
+for module in /lib/modules/*.ko; do insmod "$module"; done
+set -f  # no globbing: command line words may contain * or ?
 
 name="" mode=poweroff write="" read_dev="" net=""
 for word in $(cat /proc/cmdline); do
@@ -25,8 +27,6 @@ for word in $(cat /proc/cmdline); do
     guest.net=*) net=${word#guest.net=} ;;
   esac
 done
-
-for module in /lib/modules/*.ko; do insmod "$module"; done
 
 wait_block() {
   i=0

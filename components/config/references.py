@@ -1,0 +1,107 @@
+"""Checks across sections of the stack config: names that must resolve, and clashes.
+
+Each message starts with the config path of the offending value, the way pydantic names
+single-field errors, so every config error reads the same.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.config.stack import StackConfig
+
+
+def _known(names: object) -> str:
+    listed = sorted(str(n) for n in names)  # type: ignore[attr-defined]
+    return ", ".join(listed) if listed else "none declared"
+
+
+def check_references(config: StackConfig) -> None:
+    """Raise ValueError for the first reference that does not resolve or clashes."""
+    for section, items in (("pools", config.pools), ("networks", config.networks)):
+        for name, item in items.items():
+            for host in item.hosts or []:
+                if host not in config.hosts:
+                    raise ValueError(
+                        f"{section}.{name}.hosts: {host!r} is not a host "
+                        f"(known: {_known(config.hosts)})"
+                    )
+    for name, template in config.templates.items():
+        if template.pool not in config.pools:
+            raise ValueError(
+                f"templates.{name}.pool: {template.pool!r} is not a pool "
+                f"(known: {_known(config.pools)})"
+            )
+    duplicates = [n for n, count in Counter(vm.name for vm in config.vms).items() if count > 1]
+    if duplicates:
+        raise ValueError(f"vms: duplicate VM names {sorted(duplicates)}")
+    for index in range(len(config.vms)):
+        _check_vm(config, index)
+    _check_overlaps(config)
+
+
+def _check_vm(config: StackConfig, index: int) -> None:
+    vm = config.vms[index]
+    where = f"vms[{index}]"
+    if vm.host is None and len(config.hosts) > 1:
+        raise ValueError(f"{where}.host: required when the stack has several hosts")
+    if vm.host is not None and vm.host not in config.hosts:
+        raise ValueError(f"{where}.host: {vm.host!r} is not a host (known: {_known(config.hosts)})")
+    host = config.host_of(vm)
+    template = config.templates.get(vm.template)
+    if template is None:
+        raise ValueError(
+            f"{where}.template: {vm.template!r} is not a template "
+            f"(known: {_known(config.templates)})"
+        )
+    if host not in config.hosts_of(config.pools[template.pool].hosts):
+        raise ValueError(
+            f"{where}: template {vm.template!r} uses pool {template.pool!r}, which is not "
+            f"made on host {host!r}"
+        )
+    for nic_index, nic in enumerate(vm.nics):
+        network = config.networks.get(nic.network)
+        if network is None:
+            raise ValueError(
+                f"{where}.nics[{nic_index}].network: {nic.network!r} is not a network "
+                f"(known: {_known(config.networks)})"
+            )
+        if host not in config.hosts_of(network.hosts):
+            raise ValueError(
+                f"{where}.nics[{nic_index}].network: {nic.network!r} is not made on host {host!r}"
+            )
+    memory = vm.memory or template.memory
+    max_memory = vm.max_memory or template.max_memory or memory
+    if memory > max_memory:
+        raise ValueError(f"{where}.memory: {memory} MiB is above maxMemory {max_memory} MiB")
+    vcpus = vm.vcpus or template.vcpus
+    max_vcpus = vm.max_vcpus or template.max_vcpus or vcpus
+    if vcpus > max_vcpus:
+        raise ValueError(f"{where}.vcpus: {vcpus} is above maxVcpus {max_vcpus}")
+
+
+def _check_overlaps(config: StackConfig) -> None:
+    """Two of our networks on one host must not share addresses or a bridge name."""
+    for host in config.hosts:
+        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        bridges: dict[str, str] = {}
+        for name, network in config.networks.items():
+            if host not in config.hosts_of(network.hosts):
+                continue
+            for other, subnet in seen:
+                if network.subnet.overlaps(subnet):
+                    raise ValueError(
+                        f"networks.{name}.subnet: {network.subnet} overlaps network {other!r} "
+                        f"({subnet}) on host {host!r}"
+                    )
+            seen.append((name, network.subnet))
+            if network.bridge_name is not None:
+                if network.bridge_name in bridges:
+                    raise ValueError(
+                        f"networks.{name}.bridgeName: {network.bridge_name!r} is also asked for "
+                        f"by network {bridges[network.bridge_name]!r}"
+                    )
+                bridges[network.bridge_name] = name

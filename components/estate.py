@@ -1,0 +1,89 @@
+"""Build a stack's estate (hosts, pools, networks, templates, VMs) from its config.
+
+`__main__.py` calls `build_estate(load_stack_config())`; the offline plan and the tests call
+the same function, so what they show is what `pulumi up` applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.config.stack import StackConfig, TemplateSettings, VmSettings
+from components.kvm_host import KvmHost
+from components.nat_network import NatNetwork
+from components.storage_pool import StoragePool
+from components.virtual_machine import Nic, VirtualMachine
+from components.vm_template import VmTemplate
+
+
+@dataclass
+class Estate:
+    """Every component the stack made, by config name."""
+
+    hosts: dict[str, KvmHost] = field(default_factory=dict)
+    pools: dict[str, StoragePool] = field(default_factory=dict)
+    networks: dict[str, NatNetwork] = field(default_factory=dict)
+    templates: dict[str, VmTemplate] = field(default_factory=dict)
+    vms: dict[str, VirtualMachine] = field(default_factory=dict)
+
+
+def build_estate(config: StackConfig) -> Estate:
+    """Register the components for `config`, in dependency order."""
+    estate = Estate()
+    for name, host in config.hosts.items():
+        estate.hosts[name] = KvmHost(name, host)
+    for name, pool in config.pools.items():
+        estate.pools[name] = StoragePool(
+            name,
+            [estate.hosts[h] for h in config.hosts_of(pool.hosts)],
+            pool.path,
+            pool.libvirt_name,
+        )
+    for name, network in config.networks.items():
+        hosts = [estate.hosts[h] for h in config.hosts_of(network.hosts)]
+        estate.networks[name] = NatNetwork(name, hosts, network)
+    for name, template in config.templates.items():
+        profile = TemplateSettings.model_validate(template.model_dump(exclude={"pool"}))
+        estate.templates[name] = VmTemplate(name, estate.pools[template.pool], profile)
+    for vm in config.vms:
+        settings = VmSettings.model_validate(
+            vm.model_dump(exclude={"name", "template", "host", "nics"})
+        )
+        estate.vms[vm.name] = VirtualMachine(
+            vm.name,
+            template=estate.templates[vm.template],
+            host=estate.hosts[config.host_of(vm)],
+            nics=[Nic(estate.networks[n.network], n.mac) for n in vm.nics],
+            args=settings,
+        )
+    return estate
+
+
+def export_estate(estate: Estate) -> None:
+    """Stack outputs an operator looks for after `pulumi up`."""
+    pulumi.export(
+        "vms",
+        {
+            name: {
+                "name": vm.domain_name,
+                "uuid": vm.uuid,
+                "host": vm.host.host_name,
+                "macAddresses": vm.mac_addresses,
+                "pendingRestart": vm.domain.pending_restart,
+            }
+            for name, vm in estate.vms.items()
+        },
+    )
+    pulumi.export(
+        "networks",
+        {
+            name: {"name": n.network_name, "subnet": str(n.subnet)}
+            for name, n in estate.networks.items()
+        },
+    )
+    pulumi.export(
+        "pools", {name: {"name": p.pool_name, "path": p.path} for name, p in estate.pools.items()}
+    )
+    pulumi.export("hosts", {name: h.uri for name, h in estate.hosts.items()})

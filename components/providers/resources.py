@@ -1,0 +1,104 @@
+"""The dynamic resources users' programs register, one per provider.
+
+Type names read as `pulumi-python:dynamic/kvm:Domain` in previews and state. The
+provider instances are pickled by reference (module + class), so these modules must stay
+importable under the same names: renaming one breaks existing stacks' state.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from components.providers.domain import DomainProvider
+from components.providers.network import NetworkProvider
+from components.providers.pool import StoragePoolProvider
+from components.providers.volume import VolumeProvider
+
+
+def _with_outputs(props: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Declare computed outputs (as None inputs) so they are readable as attributes."""
+    return {**props, **{k: None for k in keys if k not in props}}
+
+
+def _output(resource: Resource, key: str) -> pulumi.Output[Any]:
+    """A camelCase output (the wire name) under its snake_case Python name."""
+    return cast(pulumi.Output[Any], getattr(resource, key))
+
+
+class LibvirtStoragePool(Resource, module="kvm", name="StoragePool"):
+    """A libvirt storage pool on one host."""
+
+    name: pulumi.Output[str]
+    path: pulumi.Output[str]
+    uuid: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = StoragePoolProvider.computed_keys
+        super().__init__(StoragePoolProvider(), resource_name, _with_outputs(props, outputs), opts)
+
+
+class LibvirtVolume(Resource, module="kvm", name="Volume"):
+    """A libvirt storage volume in a pool on one host."""
+
+    name: pulumi.Output[str]
+    pool: pulumi.Output[str]
+    key: pulumi.Output[str]
+    path: pulumi.Output[str]
+    format: pulumi.Output[str]
+
+    @property
+    def virtual_size_bytes(self) -> pulumi.Output[int]:
+        """The size the guest sees (for an imported image: the image's virtual size)."""
+        return _output(self, "virtualSizeBytes")
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = VolumeProvider.computed_keys
+        super().__init__(VolumeProvider(), resource_name, _with_outputs(props, outputs), opts)
+
+
+class LibvirtNetwork(Resource, module="kvm", name="Network"):
+    """A libvirt virtual network on one host."""
+
+    name: pulumi.Output[str]
+    uuid: pulumi.Output[str]
+
+    @property
+    def actual_bridge_name(self) -> pulumi.Output[str]:
+        """The bridge libvirt made (or was told to use) for this network."""
+        return _output(self, "actualBridgeName")
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = NetworkProvider.computed_keys
+        super().__init__(NetworkProvider(), resource_name, _with_outputs(props, outputs), opts)
+
+
+class LibvirtDomain(Resource, module="kvm", name="Domain"):
+    """A libvirt domain (VM) on one host."""
+
+    name: pulumi.Output[str]
+    uuid: pulumi.Output[str]
+
+    @property
+    def pending_restart(self) -> pulumi.Output[bool]:
+        """True while changes wait for a restart (restartPolicy: manual)."""
+        return _output(self, "pendingRestart")
+
+    @property
+    def resolved_domain_type(self) -> pulumi.Output[str]:
+        """kvm or qemu, as chosen for `domainType: auto`."""
+        return _output(self, "resolvedDomainType")
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = DomainProvider.computed_keys
+        super().__init__(DomainProvider(), resource_name, _with_outputs(props, outputs), opts)

@@ -1,0 +1,1 @@
+"""Tests of the `components` package, mirroring its layout."""

@@ -1,0 +1,307 @@
+"""Provider CRUD on libvirt's in-process test driver: a private fresh host per test (fast)."""
+
+from __future__ import annotations
+
+import libvirt
+import pytest
+from lxml import etree
+
+from components.providers.base import ProviderError
+from components.providers.connection import connect
+from components.providers.domain import DomainProvider, live_owner
+from components.providers.network import NetworkProvider
+from components.providers.pool import StoragePoolProvider
+from components.providers.volume import VolumeProvider
+from components.spec.ownership import Ownership
+from tests.components.providers.wire import (
+    OWNER,
+    Engine,
+    Resource,
+    domain_inputs,
+    network_inputs,
+    pool_inputs,
+    volume_inputs,
+)
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+def make_pool(uri: str, name: str = "pool") -> Resource:
+    return Engine(StoragePoolProvider()).create(pool_inputs(uri, name, f"/virtual/{name}"))
+
+
+def foreign_domain_xml(name: str, metadata: str = "") -> str:
+    """A domain someone else defined (by hand, another tool), maybe with its own metadata."""
+    return f"""<domain type='test'>
+  <name>{name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='i686'>hvm</type></os>
+  {f"<metadata>{metadata}</metadata>" if metadata else ""}
+  <devices><interface type='user'><mac address='52:54:00:aa:bb:cc'/></interface></devices>
+</domain>"""
+
+
+def foreign_network_xml(name: str) -> str:
+    return f"""<network><name>{name}</name><bridge name='vbr-{name[:8]}'/>
+  <ip address='10.99.0.1' prefix='24'/></network>"""
+
+
+# ---- pools ------------------------------------------------------------------------------
+
+
+def test_pool_create_read_delete(node_uri: str) -> None:
+    engine = Engine(StoragePoolProvider())
+    res = engine.create(pool_inputs(node_uri, "images", "/virtual/images"))
+    conn = connect(node_uri)
+    pool = conn.storagePoolLookupByName("images")
+    assert res.id == pool.UUIDString() == res.outputs["uuid"]
+    assert pool.isActive() and pool.autostart()
+    assert res.outputs["createdPath"] is True  # the path did not exist here
+
+    found_id, outs = engine.read(res)
+    assert found_id == res.id
+    assert {k: v for k, v in outs.items()} == {
+        k: v for k, v in res.outputs.items() if k != "__provider"
+    }
+
+    engine.delete(res)
+    assert "images" not in [p.name() for p in conn.listAllStoragePools()]
+    assert engine.read(res)[0] is None
+    engine.delete(res)  # deleting what is already gone is fine (idempotent)
+
+
+def test_pool_autostart_change_is_live(node_uri: str) -> None:
+    engine = Engine(StoragePoolProvider())
+    res = engine.create(pool_inputs(node_uri, "p", "/virtual/p"))
+    uuid = res.id
+    engine.update(res, pool_inputs(node_uri, "p", "/virtual/p", autostart=False))
+    pool = connect(node_uri).storagePoolLookupByName("p")
+    assert pool.UUIDString() == uuid
+    assert not pool.autostart()
+
+
+def test_pool_holding_foreign_volumes_is_not_deleted(node_uri: str) -> None:
+    res = make_pool(node_uri, "shared")
+    pool = connect(node_uri).storagePoolLookupByName("shared")
+    pool.createXML(
+        "<volume><name>theirs.img</name><capacity unit='MiB'>1</capacity></volume>", 0
+    )
+    with pytest.raises(ProviderError, match=r"theirs\.img"):
+        StoragePoolProvider().delete(res.id, res.outputs)
+    assert pool.isActive()
+    assert pool.listVolumes() == ["theirs.img"]
+
+
+# ---- volumes ----------------------------------------------------------------------------
+
+
+def test_volume_create_read_delete(node_uri: str) -> None:
+    make_pool(node_uri)
+    engine = Engine(VolumeProvider())
+    res = engine.create(volume_inputs(node_uri, "pool", "data.qcow2", capacityBytes=GIB))
+    conn = connect(node_uri)
+    vol = conn.storagePoolLookupByName("pool").storageVolLookupByName("data.qcow2")
+    assert res.id == vol.key()
+    assert res.outputs["path"] == vol.path()
+    assert res.outputs["virtualSizeBytes"] == GIB == vol.info()[1]
+    found_id, outs = engine.read(res)
+    assert found_id == res.id
+    assert outs["capacityBytes"] == GIB and outs["format"] == "qcow2"
+    engine.delete(res)
+    assert conn.storagePoolLookupByName("pool").listVolumes() == []
+    assert engine.read(res)[0] is None
+
+
+def test_base_volume_with_a_clone_is_not_deleted(node_uri: str) -> None:
+    make_pool(node_uri)
+    engine = Engine(VolumeProvider())
+    base = engine.create(volume_inputs(node_uri, "pool", "base.qcow2", capacityBytes=10 * GIB))
+    clone = engine.create(
+        volume_inputs(
+            node_uri,
+            "pool",
+            "web-1.qcow2",
+            capacityBytes=10 * GIB,
+            backingPath=base.outputs["path"],
+            backingFormat="qcow2",
+        )
+    )
+    with pytest.raises(ProviderError) as refused:
+        engine.delete(base)
+    assert "web-1.qcow2" in str(refused.value)
+    assert "backing file" in str(refused.value)
+    pool = connect(node_uri).storagePoolLookupByName("pool")
+    assert sorted(pool.listVolumes()) == ["base.qcow2", "web-1.qcow2"]
+
+    engine.delete(clone)  # in reverse dependency order, as the engine deletes
+    engine.delete(base)
+    assert pool.listVolumes() == []
+
+
+def test_volume_in_missing_pool_fails_naming_the_pool(node_uri: str) -> None:
+    with pytest.raises(ProviderError, match=r"storage pool 'nopool' does not exist"):
+        Engine(VolumeProvider()).create(volume_inputs(node_uri, "nopool", "v", capacityBytes=MIB))
+
+
+# ---- reads of objects removed behind our back -------------------------------------------
+
+
+def test_read_of_vanished_objects_returns_no_id(node_uri: str) -> None:
+    make_pool(node_uri)
+    conn = connect(node_uri)
+    dom = Engine(DomainProvider()).create(domain_inputs(node_uri, "gone-dom"))
+    net = Engine(NetworkProvider()).create(network_inputs(node_uri, "gone-net"))
+    vol = Engine(VolumeProvider()).create(volume_inputs(node_uri, "pool", "gone", capacityBytes=MIB))
+    pool = make_pool(node_uri, "gone-pool")
+
+    conn.lookupByName("gone-dom").undefine()
+    conn.networkLookupByName("gone-net").destroy()
+    conn.networkLookupByName("gone-net").undefine()
+    conn.storagePoolLookupByName("pool").storageVolLookupByName("gone").delete(0)
+    conn.storagePoolLookupByName("gone-pool").destroy()
+    conn.storagePoolLookupByName("gone-pool").undefine()
+
+    for res in (dom, net, vol, pool):
+        result = res.provider.read(res.id, res.outputs)
+        assert result.id is None, f"{type(res.provider).__name__}: {result.id!r}"
+        res.provider.delete(res.id, res.outputs)  # and deleting it is a no-op
+
+
+# ---- domains ----------------------------------------------------------------------------
+
+
+def test_domain_create_read_update_delete(node_uri: str) -> None:
+    engine = Engine(DomainProvider())
+    res = engine.create(domain_inputs(node_uri, "web", running=True))
+    conn = connect(node_uri)
+    dom = conn.lookupByName("web")
+    assert res.id == dom.UUIDString()
+    assert dom.isActive()
+    assert live_owner(dom) == Ownership(**{**OWNER, "name": "web"})
+    assert res.outputs["resolvedDomainType"] == "qemu"
+
+    found_id, outs = engine.read(res)
+    assert found_id == res.id
+    assert engine.provider.diff(res.id, res.outputs, res.inputs).changes is False
+    assert outs["memoryMib"] == 128
+
+    engine.update(res, domain_inputs(node_uri, "web", running=True, memoryMib=192))
+    assert dom.UUIDString() == res.id
+    assert dom.info()[2] == 192 * 1024  # live current memory (KiB)
+    inactive = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+    assert inactive.findtext("currentMemory") == str(192 * 1024)
+    assert res.outputs["pendingRestart"] is False
+
+    engine.update(res, domain_inputs(node_uri, "web", running=False, memoryMib=192))
+    assert not dom.isActive()
+
+    engine.delete(res)
+    assert "web" not in [d.name() for d in conn.listAllDomains()]
+
+
+# ---- adoption -----------------------------------------------------------------------------
+
+
+def test_domain_with_existing_name_is_refused_unless_adopted(node_uri: str) -> None:
+    conn = connect(node_uri)
+    theirs = conn.defineXML(foreign_domain_xml("legacy"))
+    engine = Engine(DomainProvider())
+    props = domain_inputs(node_uri, "legacy")
+    with pytest.raises(ProviderError, match=r"named 'legacy' already exists.*adopt: true"):
+        engine.create(props)
+    assert live_owner(theirs) is None  # the refused create did not touch it
+
+    res = engine.create({**props, "adopt": True})
+    assert res.id == theirs.UUIDString()
+    dom = conn.lookupByUUIDString(res.id)
+    assert live_owner(dom) == Ownership(**{**OWNER, "name": "legacy"})
+    assert res.outputs["adopt"] is True
+    # Devices the spec does not model are kept (merged, not overwritten).
+    assert "52:54:00:aa:bb:cc" in dom.XMLDesc(0)
+    # Taken over: now our delete works.
+    engine.delete(res)
+    assert "legacy" not in [d.name() for d in conn.listAllDomains()]
+
+
+def test_network_with_existing_name_is_refused_unless_adopted(node_uri: str) -> None:
+    conn = connect(node_uri)
+    theirs = conn.networkDefineXML(foreign_network_xml("lan"))
+    theirs.create()
+    engine = Engine(NetworkProvider())
+    props = network_inputs(node_uri, "lan", subnet="10.99.0")
+    with pytest.raises(ProviderError, match=r"named 'lan' already exists.*adopt: true"):
+        engine.create(props)
+    res = engine.create({**props, "adopt": True})
+    assert res.id == theirs.UUIDString()
+    xml = conn.networkLookupByUUIDString(res.id).XMLDesc(0)
+    assert "https://kvm-pulumi.dev/xmlns/owner/1" in xml
+    engine.delete(res)
+    assert "lan" not in [n.name() for n in conn.listAllNetworks()]
+
+
+def test_pool_and_volume_with_existing_names_are_refused_unless_adopted(node_uri: str) -> None:
+    conn = connect(node_uri)
+    pool = conn.storagePoolDefineXML(
+        "<pool type='dir'><name>old</name><target><path>/virtual/old</path></target></pool>"
+    )
+    pool.create()
+    pools = Engine(StoragePoolProvider())
+    props = pool_inputs(node_uri, "old", "/virtual/old")
+    with pytest.raises(ProviderError, match=r"'old' already exists.*adopt"):
+        pools.create(props)
+    adopted = pools.create({**props, "adopt": True})
+    assert adopted.id == pool.UUIDString()
+    assert adopted.outputs["createdPath"] is False  # an adopted pool's directory is not ours
+    assert pool.autostart()
+
+    pool.createXML("<volume><name>disk</name><capacity unit='MiB'>1</capacity></volume>", 0)
+    key = pool.storageVolLookupByName("disk").key()
+    vols = Engine(VolumeProvider())
+    vprops = volume_inputs(node_uri, "old", "disk", capacityBytes=MIB, format="raw")
+    with pytest.raises(ProviderError, match=r"volume named 'disk' already exists"):
+        vols.create(vprops)
+    assert vols.create({**vprops, "adopt": True}).id == key
+
+
+# ---- ownership on delete ------------------------------------------------------------------
+
+
+def test_domain_without_ownership_tag_is_not_deleted(node_uri: str) -> None:
+    conn = connect(node_uri)
+    theirs = conn.defineXML(foreign_domain_xml("pet"))
+    props = DomainProvider().check({}, domain_inputs(node_uri, "pet")).inputs
+    with pytest.raises(ProviderError, match="carries no kvm-pulumi ownership tag"):
+        DomainProvider().delete(theirs.UUIDString(), props)
+    assert conn.lookupByName("pet").UUIDString() == theirs.UUIDString()
+
+
+def test_domain_owned_by_another_stack_is_not_deleted(node_uri: str) -> None:
+    engine = Engine(DomainProvider())
+    res = engine.create(domain_inputs(node_uri, "db", running=True))
+    other = {**res.outputs, "ownership": {**OWNER, "stack": "prod", "name": "db"}}
+    with pytest.raises(ProviderError, match=r"belongs to kvmp-tests/test/db, not kvmp-tests/prod/db"):
+        DomainProvider().delete(res.id, other)
+    dom = connect(node_uri).lookupByUUIDString(res.id)
+    assert dom.isActive()  # not even stopped
+    engine.delete(res)
+
+
+def test_network_without_or_with_other_ownership_is_not_deleted(node_uri: str) -> None:
+    conn = connect(node_uri)
+    theirs = conn.networkDefineXML(foreign_network_xml("wan"))
+    theirs.create()
+    props = NetworkProvider().check({}, network_inputs(node_uri, "wan")).inputs
+    with pytest.raises(ProviderError, match="carries no kvm-pulumi ownership tag"):
+        NetworkProvider().delete(theirs.UUIDString(), props)
+    assert conn.networkLookupByName("wan").isActive()
+
+    engine = Engine(NetworkProvider())
+    res = engine.create(network_inputs(node_uri, "ours", subnet="10.98.0"))
+    other = {**res.outputs, "ownership": {**OWNER, "project": "else", "name": "ours"}}
+    with pytest.raises(ProviderError, match=r"belongs to kvmp-tests/test/ours, not else/"):
+        NetworkProvider().delete(res.id, other)
+    assert conn.networkLookupByName("ours").isActive()
+    engine.delete(res)
+    assert [n.name() for n in conn.listAllNetworks()] == ["wan"]

@@ -1,0 +1,1 @@
+"""Tests of the spec layer: typed libvirt objects and their XML."""

@@ -1,0 +1,88 @@
+"""The resource monitor the program talks to: the SDK's `MockMonitor`, wired to real steps.
+
+`pulumi.runtime.set_mocks` installs a `MockMonitor` whose RegisterResource asks a `Mocks`
+object for fake outputs. Here RegisterResource instead runs the engine's step for the resource
+(check/diff and create/update/replace through the real provider, see `step_generator`) and
+answers with the real id and outputs. Resources that consume another's outputs therefore see
+real values, and since the SDK only registers a resource once its inputs are resolved, the
+order of registrations is a valid dependency order, as it is for the engine.
+
+RegisterResourceOutputs records component and stack outputs (`pulumi.export`) in the state.
+Reading existing resources (`Resource.get`) and invokes are not mirrored and fail loudly. The
+engine half (`pulumi.log` messages) is captured by `ProgramLog`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from google.protobuf import empty_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import engine_pb2, resource_pb2
+
+from tests.harness.errors import HarnessError, UnsupportedByHarness
+from tests.harness.goal import goal_from_request
+from tests.harness.property_values import struct_to_wire, wire_to_struct
+from tests.harness.results import LogMessage
+from tests.harness.step_generator import StepGenerator
+
+
+class _NoMocks(Mocks):
+    """Reached only for what the harness does not mirror: reads of existing resources, invokes."""
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        raise UnsupportedByHarness(f"invoke {args.token!r}: the harness does not mirror invokes")
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        raise UnsupportedByHarness(
+            f"{args.typ} {args.name!r}: reading an existing resource (get/ReadResource) is not "
+            "mirrored by the harness"
+        )
+
+
+class HarnessMonitor(MockMonitor):
+    def __init__(self, generator: StepGenerator) -> None:
+        super().__init__(_NoMocks())
+        self._generator = generator
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            try:
+                goal = goal_from_request(urn, request)
+            except HarnessError as err:
+                self._generator.fail(err)
+                raise
+            registered = self._generator.register(goal)
+            outputs = wire_to_struct(registered.outputs)
+            self.resources[urn] = MockMonitor.ResourceRegistration(
+                urn, registered.id, rpc.deserialize_properties(outputs)
+            )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=registered.id, object=outputs)
+
+    def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:
+        self._generator.register_outputs(request.urn, struct_to_wire(request.outputs))
+        return empty_pb2.Empty()
+
+
+class ProgramLog(MockEngine):
+    """The engine's Log service: keeps what the program logged, and forwards it to logging."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("tests.harness.program"))
+        self._lock = threading.Lock()
+        self._messages: list[LogMessage] = []
+
+    def Log(self, request: Any) -> None:
+        severity = engine_pb2.LogSeverity.Name(request.severity).lower()
+        with self._lock:
+            self._messages.append(LogMessage(severity, request.message, request.urn))
+        super().Log(request)
+
+    def messages(self) -> tuple[LogMessage, ...]:
+        with self._lock:
+            return tuple(self._messages)
