@@ -1,0 +1,98 @@
+"""__main__.py under Pulumi mocks: the resource graph and key inputs of both stacks."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from components.config.load import StackConfigError
+from tests.components.mocks import run_main, stack_config
+
+
+def test_dev_stack_registers_the_estate():
+    mocks = run_main("dev")
+    assert [r.name for r in mocks.of_type(":KvmHost")] == ["local"]
+    pools = mocks.of_type("kvm:StoragePool")
+    assert [(p.name, p.inputs["name"], p.inputs["path"]) for p in pools] == [
+        ("vmstore@local", "dev-vmstore", "/var/lib/libvirt/kvm-estate/dev")
+    ]
+    (network,) = mocks.of_type("kvm:Network")
+    assert network.inputs["forwardMode"] == "nat"
+    assert network.inputs["ips"] == [
+        {
+            "address": "10.70.0.1",
+            "prefix": 24,
+            "dhcpRanges": [{"start": "10.70.0.100", "end": "10.70.0.199"}],
+            "dhcpHosts": [],
+        }
+    ]
+    assert network.inputs["ownership"] == {"project": "kvm-estate", "stack": "dev", "name": "lan"}
+    volumes = {v.name: v.inputs for v in mocks.of_type("kvm:Volume")}
+    assert set(volumes) == {"debian-base@local", "web-1-root", "web-2-root"}
+    assert volumes["debian-base@local"]["source"] == {
+        "path": "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2"
+    }
+    assert volumes["web-1-root"]["backingPath"] == "/mock/dev-debian-base.qcow2"
+    assert volumes["web-1-root"]["capacityBytes"] == 10 * 1024**3
+    domains = {d.name: d.inputs for d in mocks.of_type("kvm:Domain")}
+    assert set(domains) == {"web-1", "web-2"}
+    web1, web2 = domains["web-1"], domains["web-2"]
+    assert (web1["memoryMib"], web1["maxMemoryMib"]) == (512, 2048)
+    assert web2["memoryMib"] == 768
+    assert web1["name"] == "dev-web-1"
+    assert web1["domainType"] == "auto"
+    assert web1["disks"][0]["volume"] == "dev-web-1-root.qcow2"
+    assert web1["disks"][0]["pool"] == "dev-vmstore"
+    assert web1["interfaces"][0]["network"] == "dev-lan"
+    assert web1["interfaces"][0]["mac"] != web2["interfaces"][0]["mac"]
+    assert web1["connectionUri"] == "qemu:///system"
+
+
+def test_macs_are_stable_across_runs_and_locally_administered():
+    first = {d.name: d.inputs["interfaces"] for d in run_main("dev").of_type("kvm:Domain")}
+    second = {d.name: d.inputs["interfaces"] for d in run_main("dev").of_type("kvm:Domain")}
+    assert first == second
+    mac = first["web-1"][0]["mac"]
+    assert int(mac.split(":")[0], 16) & 0x02, "locally administered bit set"
+
+
+def test_prod_stack_places_resources_per_host():
+    mocks = run_main("prod")
+    hosts = {h.name for h in mocks.of_type(":KvmHost")}
+    assert hosts == {"hv1", "hv2"}
+    pools = {p.name: p.inputs["connectionUri"] for p in mocks.of_type("kvm:StoragePool")}
+    assert pools == {
+        "vmstore@hv1": "qemu+ssh://admin@hv1.example.internal/system",
+        "vmstore@hv2": "qemu+ssh://admin@hv2.example.internal/system",
+    }
+    assert len(mocks.of_type("kvm:Network")) == 2
+    bases = sorted(v.name for v in mocks.of_type("kvm:Volume") if "base" in v.name)
+    assert bases == ["debian-base@hv1", "debian-base@hv2"]
+    domains = {d.name: d.inputs for d in mocks.of_type("kvm:Domain")}
+    assert domains["db-1"]["memoryMib"] == 8192
+    assert domains["db-1"]["restartPolicy"] == "manual"
+    assert domains["db-1"]["machine"] == "q35"
+    assert domains["web-2"]["connectionUri"].startswith("qemu+ssh://admin@hv2")
+    assert domains["db-1"]["domainType"] == "kvm"
+
+
+def _broken(mutate):
+    config = copy.deepcopy(stack_config("dev"))
+    mutate(config)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda c: c["vms"][1].update(memory="2GB?"), "vms[1].memory: '2GB?' is not a size"),
+        (lambda c: c["vms"][0]["nics"][0].update(network="wan"), "vms[0].nics[0].network: 'wan'"),
+        (lambda c: c["vms"][1].update(name="web-1"), "duplicate VM names ['web-1']"),
+        (lambda c: c["networks"]["lan"].update(subnet="10.70.0.0/99"), "networks.lan.subnet"),
+    ],
+)
+def test_bad_config_fails_before_any_resource(mutate, expected):
+    with pytest.raises(StackConfigError) as err:
+        run_main("dev", _broken(mutate))
+    assert expected in str(err.value)
