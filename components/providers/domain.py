@@ -19,7 +19,7 @@ import pulumi
 from lxml import etree
 
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
-from components.providers.host_facts import detect_domain_type
+from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.ownership_check import expected_owner, require_owned
 from components.spec.changes import DOMAIN_RULES, Effect, FieldChange
 from components.spec.domain import DomainSpec, same_machine
@@ -28,11 +28,21 @@ from components.spec.ownership import OWNER_NS, Ownership
 _POLL_SECONDS = 0.2
 
 
+_choices: dict[tuple[str, str], DomainTypeChoice] = {}
+
+
 def resolve_domain_type(conn: libvirt.virConnect, spec: DomainSpec) -> DomainSpec:
-    """Turn `domainType: auto` into kvm or qemu for this host, warning when it is qemu."""
+    """Turn `domainType: auto` into kvm or qemu for this host, warning when it is qemu.
+
+    Decided once per host and architecture per process: a host's CPU does not change
+    between the VMs of one `pulumi up`.
+    """
     if spec.domain_type != "auto":
         return spec
-    choice = detect_domain_type(conn, spec.arch)
+    key = (conn.getURI(), spec.arch)
+    if key not in _choices:
+        _choices[key] = detect_domain_type(conn, spec.arch)
+    choice = _choices[key]
     if choice.domain_type != "kvm":
         pulumi.log.warn(f"domain {spec.name}: using {choice.domain_type}: {choice.reason}")
     return spec.model_copy(update={"domain_type": choice.domain_type})

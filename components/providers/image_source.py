@@ -27,21 +27,33 @@ class ImageSourceError(RuntimeError):
 
 @dataclass
 class OpenImage:
-    """A readable image with its length; `sha256` accumulates as it is read."""
+    """A readable image with its length; `sha256` and `bytes_read` accumulate as it is read."""
 
     stream: BinaryIO
     length: int
     where: str
     sha256: hashlib._Hash = field(default_factory=hashlib.sha256)
+    bytes_read: int = 0
 
     def read(self, size: int) -> bytes:
         """Read up to `size` bytes, hashing them."""
         data = self.stream.read(size)
         self.sha256.update(data)
+        self.bytes_read += len(data)
         return data
 
     def verify(self, expected: str | None) -> None:
-        """Raise when a checksum was asked for and the bytes read do not match it."""
+        """Raise when the bytes read are not the announced length or the asked-for checksum.
+
+        The length check catches a transfer cut short: urllib returns a quiet EOF when a
+        server closes the connection before Content-Length bytes, and without it a truncated
+        image would be imported whenever no checksum is given.
+        """
+        if self.bytes_read != self.length:
+            raise ImageSourceError(
+                f"{self.where}: read {self.bytes_read} bytes, expected {self.length} "
+                "(transfer cut short, or the image changed while it was read)"
+            )
         if expected is not None and self.sha256.hexdigest() != expected.lower():
             raise ImageSourceError(
                 f"{self.where}: sha256 is {self.sha256.hexdigest()}, expected {expected}"

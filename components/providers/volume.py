@@ -172,8 +172,9 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         vol = _lookup(conn, id_)
         if vol is None:
             return
-        pool = vol.storagePoolLookupByVolume()
-        users = backed_by(pool, vol.path())
+        # Clones often live in another pool than their base (base images vs VM disks).
+        pools = conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
+        users = [f"{pool.name()}/{user}" for pool in pools for user in backed_by(pool, vol.path())]
         if users:
             raise ProviderError(
                 f"{self.label(props)} is the backing file of {users}; not deleting it "

@@ -67,7 +67,7 @@ def update(
     try:
         run_program(
             program,
-            monitor=HarnessMonitor(generator),
+            monitor=HarnessMonitor(generator, settings.project, settings.stack),
             engine=log,
             project=settings.project,
             stack=settings.stack,
@@ -118,7 +118,9 @@ def refresh(settings: StackSettings, checkpoint: Checkpoint) -> RefreshResult:
     for entry in entries:
         if not entry.custom or entry.delete:
             continue
-        read = plugin.read(ResourceRef(entry.urn, entry.type), entry.id, entry.outputs, entry.inputs)
+        read = plugin.read(
+            ResourceRef(entry.urn, entry.type), entry.id, entry.outputs, entry.inputs
+        )
         if not read.id:
             vanished.append(entry.urn)
             journal.forget(entry)
@@ -150,9 +152,7 @@ def compare_outputs(before: PropertyMap, after: PropertyMap) -> tuple[PropertyCh
         elif key not in before:
             changes.append(PropertyChange(key, "added", after=masked(after[key])))
         elif before[key] != after[key]:
-            changes.append(
-                PropertyChange(key, "changed", masked(before[key]), masked(after[key]))
-            )
+            changes.append(PropertyChange(key, "changed", masked(before[key]), masked(after[key])))
     return tuple(changes)
 
 

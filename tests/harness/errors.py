@@ -53,7 +53,7 @@ class ProgramError(HarnessError):
     """The Pulumi program itself raised; as under the engine, no deletes were attempted."""
 
 
-class UnsupportedByHarness(HarnessError):
+class UnsupportedFeatureError(HarnessError):
     """The program uses something the harness does not mirror; failing beats faking it."""
 
 

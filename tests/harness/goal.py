@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.harness.errors import UnsupportedByHarness
+from tests.harness.errors import UnsupportedFeatureError
 from tests.harness.property_values import PropertyMap, struct_to_wire
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -68,7 +68,7 @@ def goal_from_request(urn: str, request: Any) -> Goal:
 
 def _refuse_unsupported_options(urn: str, request: Any) -> None:
     if request.custom and not request.type.startswith(DYNAMIC_TYPE_PREFIX):
-        raise UnsupportedByHarness(
+        raise UnsupportedFeatureError(
             f"{urn}: only Python dynamic resources can be run by the harness; "
             f"{request.type!r} needs a provider plugin"
         )
@@ -88,4 +88,4 @@ def _refuse_unsupported_options(urn: str, request: Any) -> None:
         refused[f"ignore_changes on nested paths {nested}"] = True
     used = [name for name, present in refused.items() if present]
     if used:
-        raise UnsupportedByHarness(f"{urn}: the harness does not mirror {', '.join(used)}")
+        raise UnsupportedFeatureError(f"{urn}: the harness does not mirror {', '.join(used)}")

@@ -61,9 +61,7 @@ class Harness:
         """A Harness for a project directory: its `__main__.py` (unless `program` is given),
         its project name from `Pulumi.yaml` and the config of `stacks/Pulumi.<stack>.yaml`
         (see `load_stack_config` for `overrides` and `secrets`)."""
-        stack_config = load_stack_config(
-            project_dir, stack, overrides=overrides, secrets=secrets
-        )
+        stack_config = load_stack_config(project_dir, stack, overrides=overrides, secrets=secrets)
         return cls(
             program if program is not None else Path(project_dir),
             stack_config.project,
@@ -75,11 +73,15 @@ class Harness:
 
     def up(self) -> RunResult:
         """`pulumi up`: run the program, create/update/replace/delete through the providers."""
-        return deployment.update(self._program(), self._settings(), self._checkpoint(), preview=False)
+        return deployment.update(
+            self._program(), self._settings(), self._checkpoint(), preview=False
+        )
 
     def preview(self) -> RunResult:
         """`pulumi preview`: the steps `up` would take; providers see only check and diff."""
-        return deployment.update(self._program(), self._settings(), self._checkpoint(), preview=True)
+        return deployment.update(
+            self._program(), self._settings(), self._checkpoint(), preview=True
+        )
 
     def refresh(self) -> RefreshResult:
         """`pulumi refresh`: read every resource, report drift, update the state."""

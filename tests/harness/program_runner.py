@@ -32,8 +32,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
-from google.protobuf.empty_pb2 import Empty
+from google.protobuf.empty_pb2 import Empty  # type: ignore[import-untyped]
 from pulumi.runtime import run_in_stack, set_all_config
 from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
 from pulumi.runtime.settings import ROOT, configure
@@ -63,9 +64,9 @@ def run_program(
     def run() -> None:
         ROOT.set(None)
         configure(
-            MockSettings(
+            MockSettings(  # type: ignore[no-untyped-call]
                 monitor=monitor,
-                monitor_features=set(monitor.GetDeploymentInfo(Empty()).supportedFeatures),
+                monitor_features=_supported_features(monitor),
                 engine=engine,
                 project=project,
                 stack=stack,
@@ -86,6 +87,11 @@ def run_program(
             _run_event_loop(entry_point)
 
     _run_on_fresh_thread(run)
+
+
+def _supported_features(monitor: MockMonitor) -> set[int]:
+    info = monitor.GetDeploymentInfo(Empty())  # type: ignore[no-untyped-call]
+    return set(info.supportedFeatures)
 
 
 def _entry_point(program: ProgramSource) -> tuple[Callable[[], object], Path]:
@@ -119,6 +125,7 @@ def _program_directory(directory: Path) -> Iterator[None]:
 def _run_event_loop(entry_point: Callable[[], object]) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_drop_unobserved_results)
     loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor"))
     try:
         loop.run_until_complete(run_in_stack(entry_point))  # type: ignore[arg-type]
@@ -130,6 +137,20 @@ def _run_event_loop(entry_point: Callable[[], object]) -> None:
         loop.run_until_complete(loop.shutdown_default_executor())
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def _drop_unobserved_results(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Ignore futures and tasks whose error nobody awaited (the run reports its failure).
+
+    After a failed run the SDK leaves such futures behind (the language host silences them by
+    muting the `asyncio` logger). Python's default handler would log them, formatting a
+    traceback, whenever garbage collection finalizes them, maybe in the middle of another test:
+    on Python 3.11 that can even break a concurrent `ast.parse` ("AST constructor recursion
+    depth mismatch").
+    """
+    if "future" in context or "task" in context:
+        return
+    loop.default_exception_handler(context)
 
 
 def _run_on_fresh_thread(fn: Callable[[], None]) -> None:

@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format, struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 
 SIG_KEY: str = rpc._special_sig_key
@@ -42,7 +42,7 @@ _LARGEST_EXACT_FLOAT_INT = 2**53
 
 def struct_to_wire(struct: struct_pb2.Struct) -> PropertyMap:
     """A Struct as JSON-able Python; integral numbers come back as int for readable JSON."""
-    return _normalise_numbers(json_format.MessageToDict(struct))
+    return dict(_normalise_numbers(json_format.MessageToDict(struct)))
 
 
 def wire_to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -154,7 +154,11 @@ def without_provider(props: Mapping[str, Any]) -> PropertyMap:
 
 
 def _normalise_numbers(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and math.fabs(value) < _LARGEST_EXACT_FLOAT_INT:
+    if (
+        isinstance(value, float)
+        and value.is_integer()
+        and math.fabs(value) < _LARGEST_EXACT_FLOAT_INT
+    ):
         return int(value)
     if isinstance(value, dict):
         return {k: _normalise_numbers(v) for k, v in value.items()}

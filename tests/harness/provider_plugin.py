@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from google.protobuf.message import Message
+from google.protobuf.message import Message  # type: ignore[import-untyped]
 from pulumi.runtime.proto import provider_pb2
 
 from tests.harness.errors import CheckFailedError, ProviderStepError
@@ -34,7 +34,7 @@ from tests.harness.property_values import (
     struct_to_wire,
     wire_to_struct,
 )
-from tests.harness.provider_process import DynamicProviderProcess, ProviderAborted
+from tests.harness.provider_process import DynamicProviderProcess, ProviderAbortedError
 from tests.harness.results import CallRecorder
 
 DiffChanges = Literal["some", "none", "unknown"]
@@ -189,7 +189,7 @@ class ProviderPlugin:
         self._recorder.record(step, ref.urn, resource_id)
         try:
             return self._process.call(method, request)
-        except ProviderAborted as err:
+        except ProviderAbortedError as err:
             raise ProviderStepError(ref.urn, step, err.details) from err
 
 

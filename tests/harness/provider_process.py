@@ -24,7 +24,7 @@ import types
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from google.protobuf.message import Message
+from google.protobuf.message import Message  # type: ignore[import-untyped]
 from pulumi.runtime.proto import provider_pb2
 
 from tests.harness.errors import HarnessError
@@ -34,7 +34,7 @@ _SERVICER_MODULE = "pulumi.dynamic.__main__"
 _ENTRY_POINT_CALL = "\nmain()"
 
 
-class ProviderAborted(Exception):
+class ProviderAbortedError(Exception):
     """The servicer aborted the call; `details` is what it would send over gRPC."""
 
     def __init__(self, details: str) -> None:
@@ -46,7 +46,7 @@ class _ServicerContext:
     """The part of `grpc.ServicerContext` the dynamic provider servicer uses."""
 
     def abort(self, code: object, details: str) -> NoReturn:
-        raise ProviderAborted(details)
+        raise ProviderAbortedError(details)
 
     def set_code(self, code: object) -> None:
         """Only used by methods the dynamic host does not implement."""
@@ -69,7 +69,7 @@ class DynamicProviderProcess:
         )
 
     def call(self, method: str, request: Message) -> Any:
-        """Invoke one servicer method; raises `ProviderAborted` when the provider raised."""
+        """Invoke one servicer method; raises `ProviderAbortedError` when the provider raised."""
         handler = getattr(self._servicer, method)
         return contextvars.Context().run(handler, request, _ServicerContext())
 

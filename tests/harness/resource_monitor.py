@@ -18,13 +18,13 @@ import logging
 import threading
 from typing import Any
 
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 
-from tests.harness.errors import HarnessError, UnsupportedByHarness
-from tests.harness.goal import goal_from_request
+from tests.harness.errors import HarnessError, UnsupportedFeatureError
+from tests.harness.goal import STACK_TYPE, goal_from_request
 from tests.harness.property_values import struct_to_wire, wire_to_struct
 from tests.harness.results import LogMessage
 from tests.harness.step_generator import StepGenerator
@@ -34,20 +34,33 @@ class _NoMocks(Mocks):
     """Reached only for what the harness does not mirror: reads of existing resources, invokes."""
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        raise UnsupportedByHarness(f"invoke {args.token!r}: the harness does not mirror invokes")
+        raise UnsupportedFeatureError(f"invoke {args.token!r}: the harness does not mirror invokes")
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        raise UnsupportedByHarness(
+        raise UnsupportedFeatureError(
             f"{args.typ} {args.name!r}: reading an existing resource (get/ReadResource) is not "
             "mirrored by the harness"
         )
 
 
 class HarnessMonitor(MockMonitor):
-    def __init__(self, generator: StepGenerator) -> None:
+    def __init__(self, generator: StepGenerator, project: str, stack: str) -> None:
         super().__init__(_NoMocks())
         self._generator = generator
+        self._project = project
+        self._stack = stack
         self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The engine's URN: the parent's full qualified type joined by `$`, except for the root
+        stack, which is never part of a URN (`MockMonitor` keeps only the parent's last type,
+        and includes the stack)."""
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                qualified = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self._stack}::{self._project}::{qualified}::{name}"
 
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -69,6 +82,14 @@ class HarnessMonitor(MockMonitor):
         return empty_pb2.Empty()
 
 
+_LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
 class ProgramLog(MockEngine):
     """The engine's Log service: keeps what the program logged, and forwards it to logging."""
 
@@ -81,7 +102,7 @@ class ProgramLog(MockEngine):
         severity = engine_pb2.LogSeverity.Name(request.severity).lower()
         with self._lock:
             self._messages.append(LogMessage(severity, request.message, request.urn))
-        super().Log(request)
+        self.logger.log(_LOG_LEVELS.get(severity, logging.INFO), request.message)
 
     def messages(self) -> tuple[LogMessage, ...]:
         with self._lock:

@@ -86,7 +86,9 @@ class _CallsView:
         """How often each provider method was called in this run."""
         return Counter(c.method for c in self.provider_calls)
 
-    def calls(self, method: str | None = None, urn_or_name: str | None = None) -> list[ProviderCall]:
+    def calls(
+        self, method: str | None = None, urn_or_name: str | None = None
+    ) -> list[ProviderCall]:
         """The provider calls, optionally only one method and/or one resource."""
         selected = list(self.provider_calls)
         if urn_or_name is not None:

@@ -141,7 +141,9 @@ class StepGenerator:
             return self._replace(goal, options, ref, old, delete_first=dbr)
         return self._update(goal, options, ref, old, inputs)
 
-    def _same(self, goal: Goal, options: _Options, old: ResourceState, inputs: PropertyMap) -> Registered:
+    def _same(
+        self, goal: Goal, options: _Options, old: ResourceState, inputs: PropertyMap
+    ) -> Registered:
         self._steps.record(goal.urn, "same")
         new = _new_state(goal, options, inputs=inputs, resource_id=old.id, outputs=old.outputs)
         self._journal.record(new, superseding=old)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -28,7 +27,7 @@ from tests.lab.host_config import (
     new_host_uuid,
     prepare_host_dir,
 )
-from tests.lab.netns import NETNS_DIR, NetworkNamespace
+from tests.lab.netns import NetworkNamespace
 from tests.lab.prerequisites import (
     LAB_PROGRAMS,
     LabSetupError,
@@ -36,13 +35,13 @@ from tests.lab.prerequisites import (
     require_root,
     search_path,
 )
+from tests.lab.registry import LabLease, sweep_stale_labs
 
 SERIAL_LOG_DIR_INSIDE = "/var/log/libvirt/qemu"
 MIGRATION_PORT_BASE = 49152
 MIGRATION_PORTS_PER_HOST = 64
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-_LAB_NAME = re.compile(r"^kvmlab-(\d+)-[0-9a-f]+$")
 
 
 def serial_log_inside(domain: str) -> str:
@@ -217,6 +216,7 @@ class Lab:
         self.shared_dir.mkdir(parents=True, exist_ok=True)
         self.keep_directory = keep_directory
         self.start_seconds = 0.0
+        self.lease: LabLease | None = None
 
     @property
     def netns(self) -> str | None:
@@ -241,14 +241,15 @@ class Lab:
             raise ValueError(f"n_hosts must be 1..26, got {n_hosts}")
         require_root("the lab")
         require_programs(LAB_PROGRAMS, "the lab")
-        base = base_dir or Path(tempfile.gettempdir())
-        sweep_stale_labs(base)
+        sweep_stale_labs()
         ensure_mount_points()
         lab_id = f"kvmlab-{os.getpid()}-{secrets.token_hex(3)}"
-        directory = base / lab_id
-        directory.mkdir(parents=True)
+        directory = (base_dir or Path(tempfile.gettempdir())) / lab_id
         begun = time.monotonic()
+        lease = LabLease.take(lab_id, directory, keep_directory=keep_directory)
+        directory.mkdir(parents=True)
         lab = cls(directory, [], None, keep_directory=keep_directory)
+        lab.lease = lease
         try:
             lab.network_namespace = NetworkNamespace.create(lab_id)
             for index in range(n_hosts):
@@ -312,6 +313,9 @@ class Lab:
             self.network_namespace.delete()
         if not self.keep_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
 
 
 def _wait_all_ready(hosts: Sequence[LabHost], timeout: float) -> None:
@@ -331,26 +335,6 @@ def _wait_all_ready(hosts: Sequence[LabHost], timeout: float) -> None:
             )
         if pending:
             time.sleep(0.1)
-
-
-def sweep_stale_labs(base_dir: Path) -> None:
-    """Delete network namespaces and dirs of labs whose test process died without cleanup.
-
-    Their hosts are already gone (they die with the process that started them); only the
-    namespace mount and the directory stay behind.
-    """
-    candidates = [p.name for p in NETNS_DIR.iterdir()] if NETNS_DIR.is_dir() else []
-    candidates += [p.name for p in base_dir.glob("kvmlab-*")]
-    for name in set(candidates):
-        match = _LAB_NAME.match(name)
-        if match is None or _pid_alive(int(match.group(1))):
-            continue
-        NetworkNamespace(name).delete()
-        shutil.rmtree(base_dir / name, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
 
 
 def _first_child(pid: int) -> int | None:

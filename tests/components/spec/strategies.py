@@ -8,6 +8,8 @@ present or absent, lists empty or long.
 from __future__ import annotations
 
 import ipaddress
+import operator
+import string
 from typing import Any
 
 from hypothesis import strategies as st
@@ -25,20 +27,26 @@ from components.spec.ownership import Ownership
 from components.spec.pool import PoolSpec
 from components.spec.volume import ImageSource, VolumeSpec
 
-names = st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True)
-bridge_names = st.from_regex(r"[a-z][a-z0-9-]{0,14}", fullmatch=True)
-paths = st.lists(st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True), min_size=1).map(
+LOWER = string.ascii_lowercase
+SAFE = LOWER + string.digits + "-"
+
+
+def words(first: str, rest: str, max_rest: int) -> st.SearchStrategy[str]:
+    """Strings of one character from `first`, then up to `max_rest` from `rest`."""
+    return st.builds(operator.add, st.sampled_from(first), st.text(rest, max_size=max_rest))
+
+
+names = words(LOWER, SAFE, 30)
+bridge_names = words(LOWER, SAFE, 14)
+paths = st.lists(words(LOWER + string.digits, SAFE + "._", 12), min_size=1, max_size=4).map(
     lambda parts: "/" + "/".join(parts)
 )
-macs = st.lists(st.integers(0, 255), min_size=3, max_size=3).map(
-    lambda tail: "52:54:00:" + ":".join(f"{b:02x}" for b in tail)
-)
+macs = st.binary(min_size=3, max_size=3).map(lambda tail: "52:54:00:" + tail.hex(":"))
 ipv4s = st.integers(1, 2**32 - 2).map(lambda n: str(ipaddress.IPv4Address(n)))
-hostnames = st.from_regex(r"[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){0,2}", fullmatch=True)
-cmdlines = st.lists(st.from_regex(r"[a-z][a-z0-9_=./,-]{0,15}", fullmatch=True), min_size=1).map(
-    " ".join
-)
-
+hostnames = st.lists(words(LOWER, SAFE, 12), min_size=1, max_size=3).map(".".join)
+cmdlines = st.lists(words(LOWER, SAFE + "_=./,", 15), min_size=1, max_size=5).map(" ".join)
+disk_targets = st.builds(operator.add, st.sampled_from(["vd", "sd", "hd"]), st.sampled_from(LOWER))
+sha256s = st.binary(min_size=32, max_size=32).map(bytes.hex)
 
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
@@ -92,7 +100,7 @@ DOMAIN_LIFECYCLE = ("autostart", "running", "restart_policy", "shutdown_timeout_
 def domain_specs(draw: st.DrawFn) -> DomainSpec:
     max_memory = draw(st.integers(1, 1024 * 1024))
     max_vcpus = draw(st.integers(1, 256))
-    targets = draw(st.lists(st.from_regex(r"(vd|sd|hd)[a-z]", fullmatch=True), unique=True))
+    targets = draw(st.lists(disk_targets, unique=True, max_size=6))
     return DomainSpec(
         domain_type=draw(st.sampled_from(["kvm", "qemu", "auto"])),
         name=draw(names),
@@ -158,7 +166,7 @@ def network_specs(draw: st.DrawFn) -> NetworkSpec:
 pool_specs = st.builds(PoolSpec, name=names, path=paths, autostart=st.booleans())
 
 image_sources = st.one_of(
-    st.builds(ImageSource, path=paths, sha256=optional(st.from_regex(r"[0-9a-f]{64}", fullmatch=True))),
+    st.builds(ImageSource, path=paths, sha256=optional(sha256s)),
     st.builds(
         ImageSource,
         url=st.tuples(st.sampled_from(["http", "https"]), hostnames, paths).map(
