@@ -22,6 +22,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic import ValidationError
 
@@ -40,8 +41,12 @@ class ProviderError(RuntimeError):
 
 
 def has_unknowns(value: Any) -> bool:
-    """True while preview still waits for another resource's output inside `value`."""
-    if value == UNKNOWN:
+    """True while preview still waits for another resource's output inside `value`.
+
+    The SDK's provider host hands unknowns over as `pulumi.output.Unknown` objects (or, in
+    older paths, the UNKNOWN sentinel string).
+    """
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
         return True
     if isinstance(value, Mapping):
         return any(has_unknowns(v) for v in value.values())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import libvirt
@@ -83,10 +83,15 @@ def _define(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:
     return conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
 
 
-def _merged_definition(dom: libvirt.virDomain, spec: DomainSpec) -> str:
-    """The domain's persistent XML with our spec written over it (other devices kept)."""
+def _merged_definition(
+    dom: libvirt.virDomain, spec: DomainSpec, unset: Collection[str] = ()
+) -> str:
+    """The domain's persistent XML with our spec written over it (other devices kept).
+
+    `unset`: fields the user removed from the spec, whose XML is removed too.
+    """
     root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
-    spec.merge_into(root)
+    spec.merge_into(root, unset)
     return etree.tostring(root, encoding="unicode")
 
 
@@ -191,7 +196,8 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         needs_restart = any(c.effect is Effect.RESTART for c in changes)
         definition_keys = keys - {"autostart", "running", "restartPolicy", "adopt"}
         if definition_keys - {"shutdownTimeoutSeconds"}:
-            dom = _define(conn, _merged_definition(dom, resolved))
+            removed = {c.key for c in changes if c.new is None and c.old is not None}
+            dom = _define(conn, _merged_definition(dom, resolved, removed))
         if dom.isActive():
             self._apply_live(dom, spec, keys, needs_restart)
         if "autostart" in keys:

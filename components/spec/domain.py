@@ -71,7 +71,7 @@ class Interface(XmlModel):
         if not needed:
             raise ValueError(f"a {self.type} interface needs its source ({self.type} name)")
         if self.mac is not None and not _MAC_RE.match(self.mac):
-            raise ValueError(f"{self.mac!r} is not a MAC address like 52:54:00:12:34:56")
+            raise ValueError(f"mac {self.mac!r} is not a MAC address like 52:54:00:12:34:56")
         return self
 
 

@@ -7,6 +7,7 @@ same wherever it is raised.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 KIB = 1024
 MIB = 1024**2
@@ -45,19 +46,19 @@ def parse_size(value: object, *, default_unit: str = "b", hint: str = SIZE_HINT)
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a size; {hint}")
     if isinstance(value, int):
-        number, unit = float(value), default_unit
+        number, unit = Fraction(value), default_unit
     elif isinstance(value, str):
         match = _SIZE_RE.match(value)
         if match is None:
             raise ValueError(f"{value!r} is not a size; {hint}")
-        number, unit = float(match.group(1)), match.group(2) or default_unit
+        number, unit = Fraction(match.group(1)), match.group(2) or default_unit
     else:
         raise ValueError(f"{value!r} is not a size; {hint}")
     factor = _UNITS.get(unit.lower())
     if factor is None:
         raise ValueError(f"{value!r} has an unknown unit {unit!r}; {hint}")
-    size = number * factor
-    if size <= 0 or size != int(size):
+    size = number * factor  # exact: floats turn 2.01MB into 2010000.0000000002 bytes
+    if size <= 0 or size.denominator != 1:
         raise ValueError(f"{value!r} is not a positive size; {hint}")
     return int(size)
 

@@ -26,8 +26,13 @@ class ImageSource(XmlModel):
 
     @model_validator(mode="after")
     def _one_location(self) -> ImageSource:
-        if (self.path is None) == (self.url is None):
+        if self.path is None and self.url is None:
             raise ValueError("an image source needs exactly one of path and url")
+        if self.path is not None and self.url is not None:
+            raise ValueError(
+                f"an image source needs exactly one of path and url, got path {self.path!r} "
+                f"and url {self.url!r}"
+            )
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"image url {self.url!r} must start with http:// or https://")
         return self
@@ -62,7 +67,10 @@ class VolumeSpec(XmlModel):
         if self.source is None and self.capacity_bytes is None:
             raise ValueError(f"volume {self.name}: capacityBytes is required")
         if self.backing_path is not None and self.format != "qcow2":
-            raise ValueError(f"volume {self.name}: a copy-on-write clone must be qcow2")
+            raise ValueError(
+                f"volume {self.name}: a copy-on-write clone (backingPath) must be qcow2, "
+                f"not format {self.format!r}"
+            )
         return self
 
 

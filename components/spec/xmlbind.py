@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import types
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, get_args, get_origin
 
@@ -150,12 +151,14 @@ class XmlModel(BaseModel):
             self._write_field(element, binding, _unwrap_optional(info.annotation), value)
         self.write_extra(element)
 
-    def merge_into(self, element: etree._Element) -> None:
+    def merge_into(self, element: etree._Element, unset: Collection[str] = ()) -> None:
         """Write this spec over an existing element, keeping what the spec does not model.
 
         Used to change a defined object (or adopt one made by another tool) without losing
         the devices and defaults libvirt or the other tool put there: scalars are set,
-        nested models merged, lists replaced whole, unset (None) fields left alone.
+        nested models merged, lists replaced whole. Fields that are None are left alone
+        (libvirt's defaults), except those named in `unset` (wire names, e.g. fields the
+        user removed from the spec), whose element or attribute is removed.
         """
         for name, info in type(self).model_fields.items():
             binding = _binding(info.metadata)
@@ -163,25 +166,20 @@ class XmlModel(BaseModel):
                 continue
             value = getattr(self, name)
             annotation = _unwrap_optional(info.annotation)
-            steps, _ = _split(binding.path)
+            steps, attr = _split(binding.path)
             if _list_item(annotation) is not None and steps:
-                for node in element.findall(_join(steps)):
-                    parent = node.getparent()
-                    if parent is not None:
-                        parent.remove(node)
+                _remove_all(element, steps)
             elif value is None:
+                if info.alias in unset or name in unset:
+                    _remove_field(element, steps, attr)
                 continue
             elif _is_model(annotation):
                 value.merge_into(_find_or_make(element, steps))
                 continue
             elif binding.flag and not value:
-                flag_node = element.find(_join(steps))
-                flag_parent = flag_node.getparent() if flag_node is not None else None
-                if flag_node is not None and flag_parent is not None:
-                    flag_parent.remove(flag_node)
+                _remove_all(element, steps)
                 continue
-            if value is not None:
-                self._write_field(element, binding, annotation, value)
+            self._write_field(element, binding, annotation, value)
 
     def write_extra(self, element: etree._Element) -> None:
         """Hook for XML that is not a plain field (constant elements). Default: nothing."""
@@ -257,6 +255,23 @@ class XmlModel(BaseModel):
         if node is None:
             return None
         return _get_scalar(node, attr, binding, annotation)
+
+
+def _remove_all(element: etree._Element, steps: list[str]) -> None:
+    for node in element.findall(_join(steps)):
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
+
+
+def _remove_field(element: etree._Element, steps: list[str], attr: str | None) -> None:
+    """Remove an unset field: its attribute, or its element (an element's own text field)."""
+    if attr is None:
+        _remove_all(element, steps)
+        return
+    node = element.find(_join(steps)) if steps else element
+    if node is not None and attr in node.attrib:
+        del node.attrib[attr]
 
 
 def _binding(metadata: list[Any]) -> X | None:

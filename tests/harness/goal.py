@@ -82,6 +82,7 @@ def _refuse_unsupported_options(urn: str, request: Any) -> None:
         "transforms": bool(request.transforms),
         "hooks": request.HasField("hooks") and request.hooks.ByteSize() > 0,
         "an explicit provider (opts.provider)": bool(request.provider),
+        "remote (multi-language) components": request.remote,
     }
     nested = [p for p in request.ignoreChanges if any(c in p for c in ".[]")]
     if nested:

@@ -77,16 +77,6 @@ def contains_secrets(value: Any) -> bool:
     return False
 
 
-def contains_unknowns(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unknowns(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknowns(v) for v in value)
-    return False
-
-
 def strip_secrets(value: Any) -> Any:
     """`value` with every secret replaced by its plain value (engine → provider)."""
     if is_secret(value):

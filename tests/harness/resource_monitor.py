@@ -49,7 +49,6 @@ class HarnessMonitor(MockMonitor):
         self._generator = generator
         self._project = project
         self._stack = stack
-        self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The engine's URN: the parent's full qualified type joined by `$`, except for the root
@@ -64,17 +63,16 @@ class HarnessMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         urn = self.make_urn(request.parent, request.type, request.name)
-        with self._lock:
-            try:
-                goal = goal_from_request(urn, request)
-            except HarnessError as err:
-                self._generator.fail(err)
-                raise
-            registered = self._generator.register(goal)
-            outputs = wire_to_struct(registered.outputs)
-            self.resources[urn] = MockMonitor.ResourceRegistration(
-                urn, registered.id, rpc.deserialize_properties(outputs)
-            )
+        try:
+            goal = goal_from_request(urn, request)
+        except HarnessError as err:
+            self._generator.fail(err)
+            raise
+        registered = self._generator.register(goal)
+        outputs = wire_to_struct(registered.outputs)
+        self.resources[urn] = MockMonitor.ResourceRegistration(
+            urn, registered.id, rpc.deserialize_properties(outputs)
+        )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=registered.id, object=outputs)
 
     def RegisterResourceOutputs(self, request: Any) -> empty_pb2.Empty:

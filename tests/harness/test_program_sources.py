@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.settings import get_root_resource
 
 from tests.harness import (
     Harness,
@@ -148,3 +151,35 @@ def test_program_log_messages_are_returned(harness: Harness, store: Path) -> Non
     result = harness.up()
 
     assert ("warning", "disk pool is almost full") in [(m.severity, m.message) for m in result.log]
+
+
+class _EchoMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+def test_harness_runs_leave_the_test_thread_runtime_alone(harness: Harness, store: Path) -> None:
+    project_before, root_before = pulumi.get_project(), get_root_resource()
+    harness.program = things(store, a={"name": "alpha", "value": 1})
+
+    harness.up()
+
+    assert (pulumi.get_project(), get_root_resource()) == (project_before, root_before)
+    assert contextvars.copy_context().run(_plain_mocks_unit_test) == "unit-id"
+
+
+def _plain_mocks_unit_test() -> str:
+    """What another engineer's `set_mocks` unit test does, in the test thread."""
+    pulumi.runtime.set_mocks(_EchoMocks(), project="other", stack="unit")
+    seen: list[str] = []
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def register() -> pulumi.Output[None]:
+        resource = pulumi.CustomResource("x:index:Thing", "unit", {"size": 3})
+        return resource.id.apply(seen.append)
+
+    register()
+    return seen[0]

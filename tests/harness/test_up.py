@@ -41,7 +41,7 @@ def test_rerun_without_change_calls_only_check_and_diff(harness: Harness, store:
     result = harness.up()
 
     assert result.call_counts == {"check": 2, "diff": 2}
-    assert set(result.steps.values()) == {"same"}
+    assert result.changed() == {}
     assert {r.urn: r.id for r in harness.state.resources()} == ids_before
     second_run = read_call_log(store)[provider_log_before:]
     assert {c["method"] for c in second_run} == {"configure", "check", "diff"}
@@ -213,3 +213,19 @@ def test_stack_config_reaches_the_provider_configure(harness: Harness, store: Pa
     harness.up()
 
     assert {"method": "configure", "name": "hello", "id": ""} in read_call_log(store)
+
+
+def test_diff_update_read_and_delete_get_the_saved_outputs(harness: Harness, store: Path) -> None:
+    harness.program = things(store, a={"name": "alpha", "value": 1})
+    harness.up()
+    harness.program = things(store, a={"name": "alpha", "value": 2})
+    harness.up()
+    harness.refresh()
+    harness.destroy()
+
+    logged = {c["method"]: c.get("got_outputs") for c in read_call_log(store)}
+
+    assert logged["diff"] is True
+    assert logged["update"] is True
+    assert logged["read"] is True
+    assert logged["delete"] is True

@@ -33,11 +33,14 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 
 CALL_LOG = "calls.jsonl"
 INPUT_KEYS = ("name", "value", "secret", "exclusive", "diff_mode", "fail_on")
 REPLACE_KEYS = ("name",)
 PROBE_KEY = "toyproj:probe"
+OUTPUT_KEY = "object_id"
+"""Only outputs carry it, so its presence tells saved outputs from inputs."""
 
 
 class ToyProviderError(RuntimeError):
@@ -54,14 +57,15 @@ class ToyProvider(ResourceProvider):
         self._log("configure", req.config.get(PROBE_KEY))
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        self._log("check", news.get("name"))
+        unknown = sorted(k for k, v in news.items() if isinstance(v, Unknown))
+        self._log("check", news.get("name"), unknown=unknown)
         failures = []
         if news.get("value") == "invalid":
             failures.append(CheckFailure("value", "'invalid' is not an acceptable value"))
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        self._log("diff", news.get("name"), id_)
+        self._log("diff", news.get("name"), id_, got_outputs=OUTPUT_KEY in olds)
         if news.get("diff_mode") == "legacy":
             return DiffResult()
         changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
@@ -81,7 +85,7 @@ class ToyProvider(ResourceProvider):
         return CreateResult(object_id, self._write(object_id, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        self._log("read", props.get("name"), id_)
+        self._log("read", props.get("name"), id_, got_outputs=OUTPUT_KEY in props)
         path = self._path(id_)
         if not path.exists():
             return ReadResult(None, {})
@@ -89,12 +93,12 @@ class ToyProvider(ResourceProvider):
         return ReadResult(id_, {**stored, "object_id": id_, "path": str(path)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._log("update", news.get("name"), id_)
+        self._log("update", news.get("name"), id_, got_outputs=OUTPUT_KEY in olds)
         self._fail_if_asked("update", news)
         return UpdateResult(self._write(id_, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._log("delete", props.get("name"), id_)
+        self._log("delete", props.get("name"), id_, got_outputs=OUTPUT_KEY in props)
         path = self._path(id_)
         if path.exists():
             self._fail_if_asked("delete", json.loads(path.read_text(encoding="utf-8")))
@@ -121,8 +125,10 @@ class ToyProvider(ResourceProvider):
         if props.get("fail_on") == method:
             raise ToyProviderError(f"{method} of {props.get('name')!r} failed as the test asked")
 
-    def _log(self, method: str, name: Any, object_id: str = "") -> None:
-        entry = {"method": method, "name": name, "id": object_id}
+    def _log(self, method: str, name: Any, object_id: str = "", **details: Any) -> None:
+        """`got_outputs`: were the old properties the saved outputs? `unknown`: which inputs
+        were not known yet (previews)."""
+        entry = {"method": method, "name": name, "id": object_id, **details}
         with (Path(self.store_dir) / CALL_LOG).open("a", encoding="utf-8") as log:
             log.write(json.dumps(entry) + "\n")
 

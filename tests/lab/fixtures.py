@@ -63,6 +63,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def session_prefix() -> str:
+    """Start of every name this session gives libvirt objects, like 'kt1a2'."""
     return _SESSION_PREFIX
 
 
@@ -74,6 +75,7 @@ def name_prefix(session_prefix: str) -> str:
 
 @pytest.fixture(scope="session")
 def lab(session_prefix: str) -> Iterator[Lab]:
+    """The running lab; at session end: leak check, stop, firewall check (see module doc)."""
     uri = os.environ.get("KVM_TEST_URI")
     if uri:
         yield from _external_lab(uri, session_prefix)
@@ -83,11 +85,13 @@ def lab(session_prefix: str) -> Iterator[Lab]:
 
 @pytest.fixture(scope="session")
 def lab_hosts(lab: Lab) -> list[LabHost]:
+    """All hosts of the lab (one with KVM_TEST_URI)."""
     return list(lab.hosts)
 
 
 @pytest.fixture(scope="session")
 def lab_host(lab: Lab) -> LabHost:
+    """The first lab host, for tests that need just one."""
     return lab.hosts[0]
 
 
@@ -109,6 +113,7 @@ def lab_scratch(lab: Lab, name_prefix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_guest() -> TinyGuest:
+    """The tiny guest's kernel and initramfs, built into the machine's cache on first use."""
     try:
         return build_tiny_guest()
     except LabSetupError as error:

@@ -140,13 +140,16 @@ class LabHost:
 
     def answers(self) -> bool:
         """True once libvirtd accepts connections and serves the qemu driver."""
-        done = subprocess.run(
-            ["virsh", "-c", self.uri, "version"],
-            capture_output=True,
-            check=False,
-            timeout=30,
-            env={**os.environ, "PATH": search_path()},
-        )
+        try:
+            done = subprocess.run(
+                ["virsh", "-c", self.uri, "version"],
+                capture_output=True,
+                check=False,
+                timeout=30,
+                env={**os.environ, "PATH": search_path()},
+            )
+        except subprocess.TimeoutExpired:
+            return False
         return done.returncode == 0
 
     def exited(self) -> bool:

@@ -5,9 +5,11 @@ Every boot here is a real TCG guest on a real libvirtd; nothing is mocked.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from tests.lab import (
     wait_until,
 )
 from tests.lab.leaks import leftovers
+from tests.lab.registry import sweep_stale_labs
 from tests.lab.root_network import RootNetworkState
 
 BOOT_TIMEOUT = 90.0
@@ -300,6 +303,46 @@ def test_stopping_a_lab_leaves_no_process_or_namespace(tiny_guest: TinyGuest) ->
     assert lab.netns is not None
     assert not Path("/run/netns", lab.netns).exists()
     assert not lab.directory.exists()
+
+
+@pytest.mark.lab
+def test_a_killed_test_process_leaves_nothing_after_the_next_sweep() -> None:
+    script = (
+        "import time; from tests.lab import Lab; lab = Lab.start(1); "
+        "print(lab.directory, lab.netns, flush=True); time.sleep(600)"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        directory, netns = child.stdout.readline().split()
+    finally:
+        child.kill()
+        child.wait()
+    wait_until(
+        lambda: not processes_mentioning(directory), 20, f"processes of the lab in {directory}"
+    )
+    assert Path("/run/netns", netns).exists()  # only the sweep removes these
+    sweep_stale_labs()
+    assert not Path("/run/netns", netns).exists()
+    assert not Path(directory).exists()
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and text in (proc / "cmdline").read_text():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
 
 
 def processes_in(pid_namespace: Path) -> list[int]:

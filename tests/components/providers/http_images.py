@@ -76,7 +76,12 @@ def serve_images() -> Iterator[ImageServer]:
     host, port = server.server_address[:2]
     state = ImageServer(f"http://{host!s}:{port}", {})
     handler.server_state = state
-    thread = threading.Thread(target=server.serve_forever, name="image-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="image-server",
+        daemon=True,
+    )
     thread.start()
     try:
         yield state

@@ -26,6 +26,7 @@ from google.protobuf import struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.providers.base import LibvirtProvider
 from components.providers.domain import DomainProvider
@@ -166,6 +167,23 @@ def test_plugin_process_unpickles_and_checks(
     assert [(f.property, f.reason) for f in response.failures] == [
         ("connectionUri", "a libvirt connection URI is required")
     ]
+
+
+def test_plugin_process_passes_unknowns_through_check_during_preview(
+    plugin: provider_pb2_grpc.ResourceProviderStub,
+) -> None:
+    """In preview an input may wait on another resource's output: check must not fail it."""
+    serialized = serialize_provider(DomainProvider())
+    news = {
+        **domain_inputs("test:///default", "pk-dom", memoryMib=UNKNOWN),
+        "__provider": serialized,
+    }
+    response = plugin.Check(
+        proto.CheckRequest(urn=URN.format("unknown"), olds=_struct({}), news=_struct(news)),
+        timeout=CALL_TIMEOUT,
+    )
+    assert [(f.property, f.reason) for f in response.failures] == []
+    assert response.inputs.fields["memoryMib"].string_value == UNKNOWN
 
 
 def test_plugin_process_creates_reads_and_deletes(

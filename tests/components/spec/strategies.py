@@ -48,6 +48,7 @@ cmdlines = st.lists(words(LOWER, SAFE + "_=./,", 15), min_size=1, max_size=5).ma
 disk_targets = st.builds(operator.add, st.sampled_from(["vd", "sd", "hd"]), st.sampled_from(LOWER))
 sha256s = st.binary(min_size=32, max_size=32).map(bytes.hex)
 
+
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 

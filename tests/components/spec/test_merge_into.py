@@ -67,6 +67,12 @@ def _merged(existing: str, spec: DomainSpec | NetworkSpec) -> etree._Element:
     return root
 
 
+def _node(root: etree._Element, path: str) -> etree._Element:
+    node = root.find(path)
+    assert node is not None, f"{path} is missing after the merge"
+    return node
+
+
 def _lifecycle(spec: DomainSpec) -> dict[str, object]:
     return {name: getattr(spec, name) for name in DOMAIN_LIFECYCLE}
 
@@ -77,8 +83,8 @@ def _extras_kept(root: etree._Element) -> None:
     assert root.find("clock") is not None
     assert root.find("features/pae") is not None
     assert root.findtext("devices/emulator") == "/usr/bin/qemu-system-x86_64"
-    assert root.find("devices/video/model").get("type") == "vga"
-    assert root.find("devices/graphics").get("type") == "vnc"
+    assert _node(root, "devices/video/model").get("type") == "vga"
+    assert _node(root, "devices/graphics").get("type") == "vnc"
 
 
 def test_domain_merge_keeps_extras_and_reads_back_as_the_spec() -> None:
@@ -129,23 +135,23 @@ def test_false_flags_are_removed_and_true_flags_added() -> None:
 
 def test_sizes_are_rewritten_in_the_spec_unit() -> None:
     root = _merged(EXISTING_DOMAIN, KERNEL_BOOT_VM)
-    memory = root.find("memory")
+    memory = _node(root, "memory")
     assert (memory.get("unit"), memory.text) == ("MiB", "4096")
-    vcpu = root.find("vcpu")
+    vcpu = _node(root, "vcpu")
     assert (vcpu.text, vcpu.get("current"), vcpu.get("placement")) == ("4", "2", "static")
 
 
 def test_unset_fields_leave_the_existing_value_alone() -> None:
     existing = EXISTING_DOMAIN.replace("<clock", "<cpu mode='host-model'/><clock")
     root = _merged(existing, KERNEL_BOOT_VM.model_copy(update={"cpu_mode": None}))
-    assert root.find("cpu").get("mode") == "host-model"
+    assert _node(root, "cpu").get("mode") == "host-model"
 
 
 def test_network_merge_keeps_extras_and_reads_back_as_the_spec() -> None:
     root = _merged(EXISTING_NETWORK, NAT_NETWORK)
     assert root.findtext("uuid") == "9a05da11-e96b-47f3-8253-a3a482e445f5"
-    assert root.find("mac").get("address") == "52:54:00:0a:0b:0c"
-    assert root.find("dns/txt").get("value") == "kept"
+    assert _node(root, "mac").get("address") == "52:54:00:0a:0b:0c"
+    assert _node(root, "dns/txt").get("value") == "kept"
     assert "stale" not in [h.text for h in root.iterfind("dns/host/hostname")]
     assert [ip.get("address") for ip in root.iterfind("ip")] == ["192.168.50.1"]
     assert NetworkSpec.from_element(root, autostart=NAT_NETWORK.autostart) == NAT_NETWORK
@@ -162,3 +168,21 @@ def test_dns_hosts_replaced_whole() -> None:
     spec = NAT_NETWORK.model_copy(update={"dns_hosts": [DnsHost(ip="10.9.9.2", hostnames=["b"])]})
     root = _merged(EXISTING_NETWORK, spec)
     assert [h.get("ip") for h in root.iterfind("dns/host")] == ["10.9.9.2"]
+
+
+def test_fields_removed_from_the_spec_are_removed_from_the_definition():
+    from lxml import etree
+
+    from components.spec.domain import DomainSpec, SerialConsole
+
+    before = DomainSpec(
+        name="vm", max_memory_mib=256, memory_mib=128, max_vcpus=1, vcpus=1,
+        kernel="/boot/k", cmdline="console=ttyS0", serial=SerialConsole(log_file="/l.log"),
+    )
+    root = etree.fromstring(before.to_xml().encode())
+    after = before.model_copy(update={"kernel": None, "serial": None})
+    after.merge_into(root, {"kernel", "serial"})
+    assert root.find("os/kernel") is None
+    assert root.find("devices/serial") is None
+    assert root.findtext("os/cmdline") == "console=ttyS0", "fields not named are kept"
+    assert DomainSpec.from_element(root) == after
