@@ -10,9 +10,21 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from components.bridged_network import BridgedNetwork
+from components.config.networks import (
+    BridgedNetworkConfig,
+    IsolatedNetworkConfig,
+    NatNetworkConfig,
+    NetworkConfig,
+    RoutedNetworkConfig,
+)
 from components.config.stack import StackConfig, TemplateSettings, VmSettings
+from components.existing_network import ExistingNetwork
+from components.isolated_network import IsolatedNetwork
 from components.kvm_host import KvmHost
 from components.nat_network import NatNetwork
+from components.network_base import HostNetwork
+from components.routed_network import RoutedNetwork
 from components.storage_pool import StoragePool
 from components.virtual_machine import Nic, VirtualMachine
 from components.vm_template import VmTemplate
@@ -24,9 +36,22 @@ class Estate:
 
     hosts: dict[str, KvmHost] = field(default_factory=dict)
     pools: dict[str, StoragePool] = field(default_factory=dict)
-    networks: dict[str, NatNetwork] = field(default_factory=dict)
+    networks: dict[str, HostNetwork] = field(default_factory=dict)
     templates: dict[str, VmTemplate] = field(default_factory=dict)
     vms: dict[str, VirtualMachine] = field(default_factory=dict)
+
+
+def build_network(name: str, config: NetworkConfig, hosts: list[KvmHost]) -> HostNetwork:
+    """The network component for one `networks.<name>` entry, by its kind."""
+    if isinstance(config, NatNetworkConfig):
+        return NatNetwork(name, hosts, config)
+    if isinstance(config, IsolatedNetworkConfig):
+        return IsolatedNetwork(name, hosts, config)
+    if isinstance(config, RoutedNetworkConfig):
+        return RoutedNetwork(name, hosts, config)
+    if isinstance(config, BridgedNetworkConfig):
+        return BridgedNetwork(name, hosts, config)
+    return ExistingNetwork(name, hosts, config.name)
 
 
 def build_estate(config: StackConfig) -> Estate:
@@ -43,7 +68,7 @@ def build_estate(config: StackConfig) -> Estate:
         )
     for name, network in config.networks.items():
         hosts = [estate.hosts[h] for h in config.hosts_of(network.hosts)]
-        estate.networks[name] = NatNetwork(name, hosts, network)
+        estate.networks[name] = build_network(name, network, hosts)
     for name, template in config.templates.items():
         profile = TemplateSettings.model_validate(template.model_dump(exclude={"pool"}))
         estate.templates[name] = VmTemplate(name, estate.pools[template.pool], profile)
@@ -55,7 +80,9 @@ def build_estate(config: StackConfig) -> Estate:
             vm.name,
             template=estate.templates[vm.template],
             host=estate.hosts[config.host_of(vm)],
-            nics=[Nic(estate.networks[n.network], n.mac) for n in vm.nics],
+            nics=[
+                Nic(estate.networks[n.network], ip=n.ip, mac=n.mac, model=n.model) for n in vm.nics
+            ],
             args=settings,
         )
     return estate
@@ -71,6 +98,7 @@ def export_estate(estate: Estate) -> None:
                 "uuid": vm.uuid,
                 "host": vm.host.host_name,
                 "macAddresses": vm.mac_addresses,
+                "ipAddresses": vm.ip_addresses,
                 "pendingRestart": vm.domain.pending_restart,
             }
             for name, vm in estate.vms.items()
@@ -79,7 +107,7 @@ def export_estate(estate: Estate) -> None:
     pulumi.export(
         "networks",
         {
-            name: {"name": n.network_name, "subnet": str(n.subnet)}
+            name: {"name": n.network_name, "kind": n.kind, "subnet": str(n.subnet or "")}
             for name, n in estate.networks.items()
         },
     )

@@ -9,6 +9,7 @@ import pulumi
 from pydantic import ValidationError
 
 from components.config.stack import HostConfig
+from components.host_inspection import set_host_inspector
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 
 HostProbe = Callable[[str], DomainTypeChoice]
@@ -26,9 +27,17 @@ _probe: HostProbe | None = libvirt_probe
 
 
 def set_host_probe(probe: HostProbe | None) -> None:
-    """Replace the host check; None turns it off (offline plans, unit tests)."""
+    """Replace the host check; None turns every preview-time host check off (offline
+    plans, unit tests), network inspection included."""
     global _probe  # noqa: PLW0603 - one process-wide switch, set by tests and the plan tool
     _probe = probe
+    if probe is None:
+        set_host_inspector(None)
+
+
+def host_probe() -> HostProbe | None:
+    """The current domain-type check (None when host checks are off)."""
+    return _probe
 
 
 def component_error(kind: str, name: str, err: ValidationError) -> ValueError:

@@ -6,6 +6,7 @@ its own, parented to the VM, and goes only when the VM leaves the program.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,10 @@ from pydantic import ValidationError
 from components.config.stack import VmSettings
 from components.kvm_host import KvmHost, component_error
 from components.naming import derived_mac, libvirt_name, ownership
-from components.nat_network import NatNetwork
-from components.providers.resources import LibvirtDomain, LibvirtVolume
+from components.network_base import HostNetwork
+from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
 from components.spec.changes import CONNECTION_KEY
-from components.spec.domain import Disk, DomainSpec, Interface, SerialConsole
+from components.spec.domain import Disk, DomainSpec, Interface, NicModel, SerialConsole
 from components.vm_template import VmTemplate
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
@@ -26,10 +27,27 @@ SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
 
 @dataclass(frozen=True)
 class Nic:
-    """A NIC on one of the stack's networks; `mac` is derived when not given."""
+    """A NIC on one of the stack's networks.
 
-    network: NatNetwork
+    `mac` is derived from project, stack, VM and NIC index when not given; `ip` (on a nat,
+    isolated or routed network) becomes a DHCP reservation for this NIC on the network.
+    """
+
+    network: HostNetwork
+    ip: str | ipaddress.IPv4Address | None = None
     mac: str | None = None
+    model: NicModel = "virtio"
+
+    def fixed_ip(self, vm: str) -> ipaddress.IPv4Address | None:
+        """The fixed IP as an address; raise naming the VM when it is not one."""
+        if self.ip is None:
+            return None
+        try:
+            return ipaddress.IPv4Address(str(self.ip))
+        except ValueError:
+            raise ValueError(
+                f"VirtualMachine {vm!r}: NIC ip {self.ip!r} is not an IPv4 address"
+            ) from None
 
 
 class VirtualMachine(pulumi.ComponentResource):
@@ -53,6 +71,10 @@ class VirtualMachine(pulumi.ComponentResource):
         nics = nics or []
         self.domain_name = libvirt_name(name)
         spec = self._domain_spec(name, template, host, nics, settings)
+        networks = [nic.network.on(host) for nic in nics]
+        fixed = [nic.fixed_ip(name) for nic in nics]
+        for nic, interface, ip in zip(nics, spec.interfaces, fixed, strict=True):
+            nic.network.attach(name, str(interface.mac), ip)
         super().__init__("kvm:index:VirtualMachine", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         base = template.base_volume(host)
@@ -67,14 +89,34 @@ class VirtualMachine(pulumi.ComponentResource):
             "capacityBytes": settings.disk_size or profile.disk_size or base.virtual_size_bytes,
         }
         self.root_disk = LibvirtVolume(f"{name}-root", root_props, child)
-        networks = [nic.network.on(host) for nic in nics]
+        self.reservations = [
+            LibvirtDhcpReservation(
+                f"{name}-nic{index}",
+                {
+                    CONNECTION_KEY: host.uri,
+                    "network": nic.network.network_name,
+                    "networkUuid": nic.network.uuid_on(host),
+                    "mac": interface.mac,
+                    "ip": str(ip),
+                    "name": name,
+                },
+                pulumi.ResourceOptions(parent=self, depends_on=[networks[index]]),
+            )
+            for index, (nic, interface, ip) in enumerate(
+                zip(nics, spec.interfaces, fixed, strict=True)
+            )
+            if ip is not None
+        ]
         self.domain = LibvirtDomain(
             name,
             {CONNECTION_KEY: host.uri, **spec.model_dump(by_alias=True, exclude_none=True)},
-            pulumi.ResourceOptions(parent=self, depends_on=[self.root_disk, *networks]),
+            pulumi.ResourceOptions(
+                parent=self, depends_on=[self.root_disk, *networks, *self.reservations]
+            ),
         )
         self.uuid: pulumi.Output[str] = self.domain.uuid
         self.mac_addresses = [i.mac for i in spec.interfaces]
+        self.ip_addresses = [str(ip) for ip in fixed if ip is not None]
         self.host = host
         self.register_outputs(
             {
@@ -82,6 +124,7 @@ class VirtualMachine(pulumi.ComponentResource):
                 "uuid": self.uuid,
                 "host": host.host_name,
                 "macAddresses": self.mac_addresses,
+                "ipAddresses": self.ip_addresses,
                 "pendingRestart": self.domain.pending_restart,
             }
         )
@@ -109,7 +152,11 @@ class VirtualMachine(pulumi.ComponentResource):
                 f"VirtualMachine {name!r}: vcpus {vcpus} is above maxVcpus {max_vcpus}"
             )
         interfaces = [
-            Interface(network=nic.network.network_name, mac=nic.mac or derived_mac(name, index))
+            Interface(
+                network=nic.network.network_name,
+                mac=nic.mac or derived_mac(name, index),
+                model=nic.model,
+            )
             for index, nic in enumerate(nics)
         ]
         root = Disk(

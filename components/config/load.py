@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from components.config.stack import StackConfig
 
+NETWORK_KINDS = ("nat", "isolated", "routed", "bridged", "existing")
+
 SECTIONS = ("hosts", "pools", "networks", "templates", "vms")
 
 
@@ -22,6 +24,10 @@ class StackConfigError(ValueError):
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
+    # A discriminated union puts the chosen model's tag in the path
+    # (networks.lan.nat.subnet); the user wrote networks.lan.subnet.
+    if len(loc) >= 3 and loc[0] == "networks" and loc[2] in NETWORK_KINDS:
+        loc = loc[:2] + loc[3:]
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from components.config.networks import ADDRESSED, IpNetworkConfig, check_fixed_ip
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
 
 
-def _known(names: object) -> str:
-    listed = sorted(str(n) for n in names)  # type: ignore[attr-defined]
+def _known(names: Iterable[object]) -> str:
+    listed = sorted(str(n) for n in names)
     return ", ".join(listed) if listed else "none declared"
 
 
@@ -40,6 +43,7 @@ def check_references(config: StackConfig) -> None:
         raise ValueError(f"vms: duplicate VM names {sorted(duplicates)}")
     for index in range(len(config.vms)):
         _check_vm(config, index)
+    _check_fixed_addresses(config)
     _check_overlaps(config)
 
 
@@ -63,16 +67,22 @@ def _check_vm(config: StackConfig, index: int) -> None:
             f"made on host {host!r}"
         )
     for nic_index, nic in enumerate(vm.nics):
+        nic_where = f"{where}.nics[{nic_index}]"
         network = config.networks.get(nic.network)
         if network is None:
             raise ValueError(
-                f"{where}.nics[{nic_index}].network: {nic.network!r} is not a network "
+                f"{nic_where}.network: {nic.network!r} is not a network "
                 f"(known: {_known(config.networks)})"
             )
         if host not in config.hosts_of(network.hosts):
-            raise ValueError(
-                f"{where}.nics[{nic_index}].network: {nic.network!r} is not made on host {host!r}"
-            )
+            raise ValueError(f"{nic_where}.network: {nic.network!r} is not made on host {host!r}")
+        if nic.ip is not None:
+            if not isinstance(network, ADDRESSED):
+                raise ValueError(
+                    f"{nic_where}.ip: a fixed IP needs a network whose DHCP libvirt runs "
+                    f"(nat, isolated or routed); {nic.network!r} is {network.kind}"
+                )
+            check_fixed_ip(f"{nic_where}.ip", nic.ip, network.subnet, network.gateway_address())
     memory = vm.memory or template.memory
     max_memory = vm.max_memory or template.max_memory or memory
     if memory > max_memory:
@@ -83,13 +93,37 @@ def _check_vm(config: StackConfig, index: int) -> None:
         raise ValueError(f"{where}.vcpus: {vcpus} is above maxVcpus {max_vcpus}")
 
 
+def _check_fixed_addresses(config: StackConfig) -> None:
+    """A fixed IP is used once per network (leases included); a given MAC once overall."""
+    taken: dict[tuple[str, ipaddress.IPv4Address], str] = {}
+    for name, network in config.networks.items():
+        if isinstance(network, IpNetworkConfig):
+            for lease_index, lease in enumerate(network.static_leases):
+                taken[(name, lease.ip)] = f"networks.{name}.staticLeases[{lease_index}]"
+    macs: dict[str, str] = {}
+    for index, vm in enumerate(config.vms):
+        for nic_index, nic in enumerate(vm.nics):
+            where = f"vms[{index}].nics[{nic_index}]"
+            if nic.ip is not None:
+                other = taken.get((nic.network, nic.ip))
+                if other is not None:
+                    raise ValueError(f"{where}.ip: {nic.ip} is already used by {other}")
+                taken[(nic.network, nic.ip)] = where
+            if nic.mac is not None:
+                if nic.mac in macs:
+                    raise ValueError(f"{where}.mac: {nic.mac} is already used by {macs[nic.mac]}")
+                macs[nic.mac] = where
+
+
 def _check_overlaps(config: StackConfig) -> None:
     """Two of our networks on one host must not share addresses or a bridge name."""
     for host in config.hosts:
         seen: list[tuple[str, ipaddress.IPv4Network]] = []
         bridges: dict[str, str] = {}
         for name, network in config.networks.items():
-            if host not in config.hosts_of(network.hosts):
+            if host not in config.hosts_of(network.hosts) or not isinstance(
+                network, IpNetworkConfig
+            ):
                 continue
             for other, subnet in seen:
                 if network.subnet.overlaps(subnet):

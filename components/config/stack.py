@@ -7,29 +7,19 @@ resource is registered: a bad value fails `pulumi preview` with its config path.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
 
+from components.config.base import ConfigModel
+from components.config.networks import MacAddress, NetworkConfig
 from components.config.types import (
-    BridgeName,
     DiskBytes,
     Ipv4Address,
-    Ipv4Subnet,
     LibvirtName,
     LibvirtUri,
     MemoryMiB,
 )
-
-
-class ConfigModel(BaseModel):
-    """Config sections: camelCase in YAML, unknown keys refused (typos fail loudly)."""
-
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
 
 
 class HostConfig(ConfigModel):
@@ -50,49 +40,6 @@ class PoolConfig(ConfigModel):
     def _absolute(self) -> Self:
         if not self.path.startswith("/"):
             raise ValueError(f"path {self.path!r} must be an absolute directory path")
-        return self
-
-
-class DhcpRangeConfig(ConfigModel):
-    """Addresses handed out dynamically: `start` to `end`, inclusive."""
-
-    start: Ipv4Address
-    end: Ipv4Address
-
-
-class NetworkConfig(ConfigModel):
-    """A NAT network (libvirt makes the bridge, dnsmasq and masquerading)."""
-
-    kind: Literal["nat"] = "nat"
-    subnet: Ipv4Subnet
-    gateway: Ipv4Address | None = None
-    dhcp: DhcpRangeConfig | None = None
-    bridge_name: BridgeName | None = None
-    autostart: bool = True
-    hosts: list[str] | None = None
-    libvirt_name: LibvirtName | None = None
-
-    def gateway_address(self) -> ipaddress.IPv4Address:
-        """The host's address on the network: given, or the subnet's first address."""
-        return self.gateway or next(self.subnet.hosts())
-
-    @model_validator(mode="after")
-    def _addresses_fit(self) -> Self:
-        subnet = self.subnet
-        gateway = self.gateway_address()
-        if gateway not in subnet or gateway in (subnet.network_address, subnet.broadcast_address):
-            raise ValueError(f"gateway {gateway} is not a host address of subnet {subnet}")
-        if self.dhcp is not None:
-            start, end = self.dhcp.start, self.dhcp.end
-            for label, address in (("dhcp.start", start), ("dhcp.end", end)):
-                if address not in subnet:
-                    raise ValueError(f"{label} {address} is outside subnet {subnet}")
-                if address in (subnet.network_address, subnet.broadcast_address):
-                    raise ValueError(f"{label} {address} is the network or broadcast address")
-            if start > end:
-                raise ValueError(f"dhcp range is reversed: start {start} is after end {end}")
-            if start <= gateway <= end:
-                raise ValueError(f"dhcp range {start}-{end} contains the gateway {gateway}")
         return self
 
 
@@ -137,10 +84,15 @@ class TemplateConfig(TemplateSettings):
 
 
 class NicConfig(ConfigModel):
-    """A NIC on one of the stack's networks; the MAC is derived unless given."""
+    """A NIC on one of the stack's networks; the MAC is derived unless given.
+
+    `ip` (on nat, isolated and routed networks) becomes a DHCP reservation for the NIC.
+    """
 
     network: str
-    mac: str | None = Field(default=None, pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+    ip: Ipv4Address | None = None
+    mac: MacAddress | None = None
+    model: Literal["virtio", "e1000", "e1000e", "rtl8139"] = "virtio"
 
 
 class VmSettings(ConfigModel):

@@ -11,12 +11,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import libvirt
+import pulumi
 from lxml import etree
 
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.domain import live_owner
+from components.providers.network_attachments import attachments, reattach_running
 from components.providers.ownership_check import expected_owner, require_owned
 from components.spec.changes import NETWORK_RULES, FieldChange
 from components.spec.network import NetworkSpec
+from components.spec.ownership import Ownership
 from components.spec.xmlbind import XmlModel
 
 
@@ -95,6 +99,56 @@ class _Updater:
                 )
 
 
+def comparable(live: NetworkSpec, desired: NetworkSpec) -> NetworkSpec:
+    """The live spec, minus what is not drift: unset fields and VM-owned DHCP reservations.
+
+    Static leases that VMs' fixed IPs add (DhcpReservation resources) live in the same XML
+    list as the network's own leases; only the network's own are compared here.
+    """
+    update: dict[str, object] = {
+        n: None for n in NetworkSpec.model_fields if getattr(desired, n) is None
+    }
+    if len(live.ips) == len(desired.ips):
+        update["ips"] = [
+            ip.model_copy(
+                update={
+                    "dhcp_hosts": [
+                        h for h in ip.dhcp_hosts if h.mac in {d.mac for d in want.dhcp_hosts}
+                    ]
+                }
+            )
+            for ip, want in zip(live.ips, desired.ips, strict=True)
+        ]
+    return live.model_copy(update=update)
+
+
+def _refuse_foreign_users(
+    conn: libvirt.virConnect, label: str, network: str, owner: Ownership | None
+) -> None:
+    """Running domains of other owners would lose their network: refuse, naming them."""
+    foreign = []
+    for attachment in attachments(conn, network):
+        if not attachment.active:
+            continue
+        dom = conn.lookupByName(attachment.domain)
+        tag = live_owner(dom)
+        if (
+            owner is None
+            or tag is None
+            or (tag.project, tag.stack)
+            != (
+                owner.project,
+                owner.stack,
+            )
+        ):
+            foreign.append(attachment.domain)
+    if foreign:
+        raise ProviderError(
+            f"{label} is used by running domains {sorted(set(foreign))} that this stack does "
+            "not manage; not deleting it (detach them first)"
+        )
+
+
 class NetworkProvider(LibvirtProvider[NetworkSpec]):
     """CRUD for libvirt networks described by NetworkSpec."""
 
@@ -128,6 +182,9 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
                     net.destroy()
                 net.undefine()
             raise
+        reattached = reattach_running(conn, net)
+        if reattached:
+            pulumi.log.info(f"network {spec.name}: re-attached running domains {reattached}")
         return net.UUIDString(), self._computed(net)
 
     @staticmethod
@@ -146,9 +203,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         net = _lookup(conn, id_)
         if net is None:
             return None
-        live = _persistent(net)
-        unset = {n: None for n in NetworkSpec.model_fields if getattr(desired, n) is None}
-        return live.model_copy(update=unset), self._computed(net)
+        return comparable(_persistent(net), desired), self._computed(net)
 
     def update_object(
         self,
@@ -161,7 +216,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         net = _lookup(conn, id_)
         if net is None:
             raise ProviderError(f"network {spec.name!r} ({id_}) no longer exists; run refresh")
-        old = _persistent(net)
+        old = self.spec_of(olds)
         updater = _Updater(net)
         updater.sync(libvirt.VIR_NETWORK_SECTION_DNS_HOST, "host", old.dns_hosts, spec.dns_hosts)
         for index, (before, after) in enumerate(zip(old.ips, spec.ips, strict=False)):
@@ -191,6 +246,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         if net is None:
             return
         require_owned(self.label(props), _persistent(net).ownership, expected_owner(props))
+        _refuse_foreign_users(conn, self.label(props), net.name(), expected_owner(props))
         if net.isActive():
             net.destroy()
         net.undefine()

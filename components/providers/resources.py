@@ -12,8 +12,10 @@ from typing import Any, cast
 import pulumi
 from pulumi.dynamic import Resource
 
+from components.providers.dhcp_reservation import DhcpReservationProvider
 from components.providers.domain import DomainProvider
 from components.providers.network import NetworkProvider
+from components.providers.network_reference import NetworkReferenceProvider
 from components.providers.pool import StoragePoolProvider
 from components.providers.volume import VolumeProvider
 
@@ -102,3 +104,30 @@ class LibvirtDomain(Resource, module="kvm", name="Domain"):
     ) -> None:
         outputs = DomainProvider.computed_keys
         super().__init__(DomainProvider(), resource_name, _with_outputs(props, outputs), opts)
+
+
+class LibvirtNetworkReference(Resource, module="kvm", name="NetworkReference"):
+    """An existing network used, never changed or deleted, by the stack."""
+
+    name: pulumi.Output[str]
+    uuid: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = NetworkReferenceProvider.computed_keys
+        super().__init__(
+            NetworkReferenceProvider(), resource_name, _with_outputs(props, outputs), opts
+        )
+
+
+class LibvirtDhcpReservation(Resource, module="kvm", name="DhcpReservation"):
+    """A VM NIC's fixed IP as a static DHCP lease on a network."""
+
+    mac: pulumi.Output[str]
+    ip: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(DhcpReservationProvider(), resource_name, props, opts)

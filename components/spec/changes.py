@@ -142,7 +142,25 @@ NETWORK_RULES: dict[str, Rule] = {
     "dnsForwarders": Effect.REPLACE,
     "dnsHosts": Effect.LIVE,
     "ips": _network_ips_effect,
+    "routes": Effect.REPLACE,
     "autostart": Effect.LIVE,
+}
+
+
+RESERVATION_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "network": Effect.REPLACE,
+    "networkUuid": Effect.REPLACE,
+    "mac": Effect.REPLACE,
+    "ip": Effect.LIVE,
+    "name": Effect.LIVE,
+}
+
+
+NETWORK_REFERENCE_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "name": Effect.REPLACE,
 }
 
 

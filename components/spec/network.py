@@ -62,6 +62,15 @@ class DnsForwarder(XmlModel):
     addr: Annotated[str, X("@addr")]
 
 
+class StaticRoute(XmlModel):
+    """A route the host adds for a routed network: `address/prefix` via `gateway`."""
+
+    family: Annotated[Literal["ipv4", "ipv6"] | None, X("@family")] = None
+    address: Annotated[str, X("@address")]
+    prefix: Annotated[int, X("@prefix")]
+    gateway: Annotated[str, X("@gateway")]
+
+
 class NetworkSpec(XmlModel):
     """What we ask libvirt for a network, plus autostart (kept outside the XML)."""
 
@@ -78,6 +87,7 @@ class NetworkSpec(XmlModel):
     dns_forwarders: Annotated[list[DnsForwarder], X("dns/forwarder")] = Field(default_factory=list)
     dns_hosts: Annotated[list[DnsHost], X("dns/host")] = Field(default_factory=list)
     ips: Annotated[list[NetworkIp], X("ip")] = Field(default_factory=list)
+    routes: Annotated[list[StaticRoute], X("route")] = Field(default_factory=list)
     autostart: bool = True
 
     @model_validator(mode="after")

@@ -17,8 +17,13 @@ def test_dev_stack_registers_the_estate():
     assert [(p.name, p.inputs["name"], p.inputs["path"]) for p in pools] == [
         ("vmstore@local", "dev-vmstore", "/var/lib/libvirt/kvm-estate/dev")
     ]
-    (network,) = mocks.of_type("kvm:Network")
+    networks = {n.name: n for n in mocks.of_type("kvm:Network")}
+    assert set(networks) == {"lan@local", "backend@local"}
+    network = networks["lan@local"]
     assert network.inputs["forwardMode"] == "nat"
+    assert network.inputs["domainName"] == "dev.internal"
+    backend = networks["backend@local"]
+    assert "forwardMode" not in backend.inputs, "isolated: no <forward>"
     assert network.inputs["ips"] == [
         {
             "address": "10.70.0.1",
@@ -44,8 +49,18 @@ def test_dev_stack_registers_the_estate():
     assert web1["domainType"] == "auto"
     assert web1["disks"][0]["volume"] == "dev-web-1-root.qcow2"
     assert web1["disks"][0]["pool"] == "dev-vmstore"
-    assert web1["interfaces"][0]["network"] == "dev-lan"
+    assert [i["network"] for i in web1["interfaces"]] == ["dev-lan", "dev-backend"]
     assert web1["interfaces"][0]["mac"] != web2["interfaces"][0]["mac"]
+    reservations = {r.name: r.inputs for r in mocks.of_type("kvm:DhcpReservation")}
+    assert reservations["web-1-nic1"] == {
+        "connectionUri": "qemu:///system",
+        "network": "dev-backend",
+        "networkUuid": "uuid-backend@local",
+        "mac": web1["interfaces"][1]["mac"],
+        "ip": "10.71.0.11",
+        "name": "web-1",
+    }
+    assert set(reservations) == {"web-1-nic1", "web-2-nic1"}
     assert web1["connectionUri"] == "qemu:///system"
 
 
@@ -66,7 +81,11 @@ def test_prod_stack_places_resources_per_host():
         "vmstore@hv1": "qemu+ssh://admin@hv1.example.internal/system",
         "vmstore@hv2": "qemu+ssh://admin@hv2.example.internal/system",
     }
-    assert len(mocks.of_type("kvm:Network")) == 2
+    networks = {n.name: n.inputs for n in mocks.of_type("kvm:Network")}
+    assert set(networks) == {"lan@hv1", "lan@hv2", "backend@hv1", "backend@hv2"}
+    assert networks["lan@hv1"]["forwardMode"] == "bridge"
+    assert networks["lan@hv1"]["bridgeName"] == "br0"
+    assert len(mocks.of_type("kvm:DhcpReservation")) == 3
     bases = sorted(v.name for v in mocks.of_type("kvm:Volume") if "base" in v.name)
     assert bases == ["debian-base@hv1", "debian-base@hv2"]
     domains = {d.name: d.inputs for d in mocks.of_type("kvm:Domain")}

@@ -13,7 +13,8 @@ from tests.lab.guest import (
     wait_for_marker,
 )
 from tests.lab.guest_build import build_tiny_guest
-from tests.lab.hosts import Lab, LabHost, serial_log_inside
+from tests.lab.hosts import Lab
+from tests.lab.lab_host import LabHost, serial_log_inside
 from tests.lab.prerequisites import LabSetupError
 from tests.lab.waiting import wait_until
 

@@ -35,7 +35,8 @@ import pytest
 
 from tests.lab.guest import TinyGuest
 from tests.lab.guest_build import build_tiny_guest
-from tests.lab.hosts import Lab, LabHost
+from tests.lab.hosts import Lab
+from tests.lab.lab_host import LabHost
 from tests.lab.leaks import leftovers
 from tests.lab.prerequisites import LabSetupError
 from tests.lab.root_network import RootNetworkState

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-from tests.lab.hosts import serial_log_inside
+from tests.lab.lab_host import serial_log_inside
 from tests.lab.waiting import wait_until
 
 BOOT_MARKER = "KVM-PULUMI-BOOT-OK"

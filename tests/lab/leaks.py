@@ -10,7 +10,7 @@ import contextlib
 
 import libvirt
 
-from tests.lab.hosts import LabHost
+from tests.lab.lab_host import LabHost
 
 
 def leftovers(host: LabHost, prefix: str) -> list[str]:

@@ -88,7 +88,7 @@ def test_overlapping_networks_on_one_host():
 
 def test_two_networks_asking_for_one_bridge():
     config = _config(networks__lan__bridgeName="virbr-lan")
-    config["networks"]["lab"] = {"subnet": "10.71.0.0/24", "bridgeName": "virbr-lan"}
+    config["networks"]["lab"] = {"subnet": "10.72.0.0/24", "bridgeName": "virbr-lan"}
     with pytest.raises(StackConfigError, match="'virbr-lan' is also asked for by network 'lan'"):
         parse_stack_config(config)
 

@@ -109,7 +109,13 @@ def test_fresh_interpreter_outside_the_repo_imports_the_installed_package() -> N
 
 
 def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    return asyncio.run(rpc.serialize_properties(props, {}))
+    # A loop of our own: asyncio.run() would leave the thread without a current event loop,
+    # which breaks later tests that use Pulumi mocks (they call asyncio.get_event_loop()).
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
 
 
 def _props(struct: struct_pb2.Struct) -> dict[str, Any]:
