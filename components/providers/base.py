@@ -9,7 +9,7 @@ Subclasses implement the libvirt calls (`create_object`, `read_object`, `update_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import libvirt
@@ -55,16 +55,27 @@ def has_unknowns(value: Any) -> bool:
     return False
 
 
-def describe_validation_error(err: ValidationError) -> list[CheckFailure]:
-    """One CheckFailure per pydantic error, naming the field path and the bad value."""
+def describe_validation_error(
+    err: ValidationError, fields: Collection[str] = ()
+) -> list[CheckFailure]:
+    """One CheckFailure per pydantic error, naming the field path and the bad value.
+
+    A rule across fields (e.g. memoryMib above maxMemoryMib) has no path of its own; its
+    message starts with the field it is about, and that field (one of `fields`) is named.
+    """
     failures = []
     for item in err.errors():
         loc = item.get("loc", ())
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if not loc:
+            first = message.split(" ", 1)[0]
+            top = first if first in fields else "spec"
+            failures.append(CheckFailure(top, message))
+            continue
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        top = str(loc[0]) if loc else "spec"
         value = item.get("input")
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
-        failures.append(CheckFailure(top, f"{path or top}: {item['msg']}{shown}"))
+        failures.append(CheckFailure(str(loc[0]), f"{path}: {message}{shown}"))
     return failures
 
 
@@ -125,7 +136,8 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
         try:
             spec = self.spec_of(news)
         except ValidationError as err:
-            return CheckResult(news, failures + describe_validation_error(err))
+            aliases = {f.alias or n for n, f in self.spec_type.model_fields.items()}
+            return CheckResult(news, failures + describe_validation_error(err, aliases))
         failures += [CheckFailure(k, r) for k, r in self.check_change(_olds, spec)]
         inputs = {**self.wire(spec), CONNECTION_KEY: uri, ADOPT_KEY: bool(news.get(ADOPT_KEY))}
         return CheckResult(inputs, failures)

@@ -84,14 +84,18 @@ def _define(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:
 
 
 def _merged_definition(
-    dom: libvirt.virDomain, spec: DomainSpec, unset: Collection[str] = ()
+    dom: libvirt.virDomain,
+    spec: DomainSpec,
+    unset: Collection[str] = (),
+    *,
+    adopting: bool = False,
 ) -> str:
     """The domain's persistent XML with our spec written over it (other devices kept).
 
     `unset`: fields the user removed from the spec, whose XML is removed too.
     """
     root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
-    spec.merge_into(root, unset)
+    spec.merge_into(root, unset, adopting=adopting)
     return etree.tostring(root, encoding="unicode")
 
 
@@ -138,7 +142,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
                 "adopt: true to manage it with this stack, or choose another name"
             )
         if existing is not None:
-            dom = _define(conn, _merged_definition(existing, resolved))
+            dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
         else:
             dom = _define(conn, resolved.to_xml())
         try:
@@ -176,7 +180,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         )
         return comparable(live, desired), {
             "uuid": id_,
-            "pendingRestart": bool(props.get("pendingRestart", False)),
+            "pendingRestart": has_pending_changes(dom, live),
             "resolvedDomainType": live.domain_type,
         }
 
@@ -253,6 +257,27 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         dom.undefineFlags(
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
         )
+
+
+RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)
+
+
+def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
+    """True when the running VM still runs an older definition than the persistent one
+    (changes that need a restart were applied to the definition only)."""
+    if not dom.isActive():
+        return False
+    running = DomainSpec.from_xml(dom.XMLDesc(0))
+    interfaces = [
+        i.model_copy(update={"bridge": None}) if i.type == "network" else i
+        for i in running.interfaces
+    ]
+    running = running.model_copy(update={"interfaces": interfaces})
+    now = running.model_dump(by_alias=True, exclude_none=True)
+    want = persistent.model_dump(by_alias=True, exclude_none=True)
+    # Keys the definition leaves to libvirt (e.g. the CPU model of a TCG guest) are not
+    # compared: the running XML always spells them out.
+    return any(key in want and now.get(key) != want[key] for key in RESTART_KEYS)
 
 
 def comparable(live: DomainSpec, desired: DomainSpec) -> DomainSpec:

@@ -168,7 +168,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
             )
         if existing is not None:
             root = etree.fromstring(persistent_xml(existing).encode())
-            spec.merge_into(root)
+            spec.merge_into(root, adopting=True)
             net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
         else:
             net = conn.networkDefineXMLFlags(spec.to_xml(), libvirt.VIR_NETWORK_DEFINE_VALIDATE)

@@ -8,7 +8,6 @@ provider made it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,11 +59,15 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
                 existing.create()
             existing.setAutostart(int(spec.autostart))
             return existing.UUIDString(), {"uuid": existing.UUIDString(), "createdPath": False}
-        created_path = not os.path.exists(spec.path)
         pool = conn.storagePoolDefineXML(spec.to_xml(), 0)
+        created_path = False
         try:
-            pool.build(libvirt.VIR_STORAGE_POOL_BUILD_NEW if created_path else 0)
-            pool.create()
+            try:
+                pool.create()  # starts only when the directory exists already (on the host)
+            except libvirt.libvirtError:
+                pool.build(0)
+                created_path = True
+                pool.create()
             pool.setAutostart(int(spec.autostart))
         except libvirt.libvirtError:
             if pool.isActive():

@@ -15,7 +15,12 @@ import libvirt
 from lxml import etree
 
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
-from components.providers.image_source import CHUNK_BYTES, ImageSourceError, open_image
+from components.providers.image_source import (
+    CHUNK_BYTES,
+    ImageSourceError,
+    OpenImage,
+    open_image,
+)
 from components.providers.pool import lookup_pool
 from components.spec.changes import VOLUME_RULES, FieldChange
 from components.spec.volume import VolumeSpec, is_import
@@ -56,36 +61,34 @@ def backed_by(pool: libvirt.virStoragePool, path: str) -> list[str]:
     return sorted(users)
 
 
-def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, spec: VolumeSpec) -> None:
-    assert spec.source is not None
-    with open_image(spec.source) as image:
-        stream = conn.newStream(0)
-        vol.upload(stream, 0, image.length, 0)
-        try:
-            stream.sendAll(lambda _s, nbytes, _o: image.read(min(nbytes, CHUNK_BYTES)), None)
-            stream.finish()
-        except BaseException:
-            stream.abort()
-            raise
-        image.verify(spec.source.sha256)
+def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: OpenImage) -> None:
+    stream = conn.newStream(0)
+    vol.upload(stream, 0, image.length, 0)
+    try:
+        stream.sendAll(lambda _s, nbytes, _o: image.read(min(nbytes, CHUNK_BYTES)), None)
+        stream.finish()
+    except BaseException:
+        stream.abort()
+        raise
 
 
 def _import(conn: libvirt.virConnect, pool: libvirt.virStoragePool, spec: VolumeSpec) -> Any:
-    """Create a volume of the image's byte size and stream the image into it.
+    """Create a volume of the image's byte size and stream the image into it (one pass).
 
     The volume is made raw so libvirt does not write a qcow2 header of its own; after the
     upload a pool refresh lets libvirt see the image's real format and virtual size.
     """
     assert spec.source is not None
     with open_image(spec.source) as image:
-        length = image.length
-    placeholder = spec.model_copy(update={"capacity_bytes": max(length, 1), "format": "raw"})
-    vol = pool.createXML(placeholder.to_xml(), 0)
-    try:
-        _upload(conn, vol, spec)
-    except BaseException:
-        vol.delete(0)
-        raise
+        size = max(image.length, 1)
+        placeholder = spec.model_copy(update={"capacity_bytes": size, "format": "raw"})
+        vol = pool.createXML(placeholder.to_xml(), 0)
+        try:
+            _upload(conn, vol, image)
+            image.verify(spec.source.sha256)
+        except BaseException:
+            vol.delete(0)
+            raise
     pool.refresh(0)
     return pool.storageVolLookupByName(spec.name)
 

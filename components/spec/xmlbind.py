@@ -151,14 +151,18 @@ class XmlModel(BaseModel):
             self._write_field(element, binding, _unwrap_optional(info.annotation), value)
         self.write_extra(element)
 
-    def merge_into(self, element: etree._Element, unset: Collection[str] = ()) -> None:
+    def merge_into(
+        self, element: etree._Element, unset: Collection[str] = (), *, adopting: bool = False
+    ) -> None:
         """Write this spec over an existing element, keeping what the spec does not model.
 
         Used to change a defined object (or adopt one made by another tool) without losing
         the devices and defaults libvirt or the other tool put there: scalars are set,
         nested models merged, lists replaced whole. Fields that are None are left alone
         (libvirt's defaults), except those named in `unset` (wire names, e.g. fields the
-        user removed from the spec), whose element or attribute is removed.
+        user removed from the spec), whose element or attribute is removed. When `adopting`
+        an object made elsewhere, an empty list leaves the existing elements alone: not
+        describing an adopted VM's disks must not detach them.
         """
         for name, info in type(self).model_fields.items():
             binding = _binding(info.metadata)
@@ -168,13 +172,15 @@ class XmlModel(BaseModel):
             annotation = _unwrap_optional(info.annotation)
             steps, attr = _split(binding.path)
             if _list_item(annotation) is not None and steps:
+                if adopting and not value:
+                    continue
                 _remove_all(element, steps)
             elif value is None:
                 if info.alias in unset or name in unset:
                     _remove_field(element, steps, attr)
                 continue
             elif _is_model(annotation):
-                value.merge_into(_find_or_make(element, steps))
+                value.merge_into(_find_or_make(element, steps), adopting=adopting)
                 continue
             elif binding.flag and not value:
                 _remove_all(element, steps)

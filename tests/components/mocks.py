@@ -12,7 +12,8 @@ from typing import Any
 import pulumi
 import yaml
 
-from components.kvm_host import set_host_probe
+from components.host_inspection import host_inspector, set_host_inspector
+from components.kvm_host import host_probe, set_host_probe
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,13 +74,18 @@ def run_program(
     }
     pulumi.runtime.set_all_config(wire)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    probe, inspector = host_probe(), host_inspector()
     set_host_probe(None)
 
     @pulumi.runtime.test
     def run() -> None:
         program()
 
-    run()
+    try:
+        run()
+    finally:
+        set_host_probe(probe)
+        set_host_inspector(inspector)
     return mocks
 
 

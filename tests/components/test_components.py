@@ -76,7 +76,9 @@ def test_nat_network_refuses_dhcp_outside_subnet():
             "lan", [host], subnet="10.9.0.0/24", dhcp={"start": "10.9.1.10", "end": "10.9.1.50"}
         )
 
-    with pytest.raises(ValueError, match="NatNetwork 'lan': dhcp.start 10.9.1.10 is outside"):
+    with pytest.raises(
+        ValueError, match=re.escape("NatNetwork 'lan': dhcp.start 10.9.1.10 is outside")
+    ):
         run_program(program)
 
 

@@ -176,8 +176,14 @@ def test_fields_removed_from_the_spec_are_removed_from_the_definition():
     from components.spec.domain import DomainSpec, SerialConsole
 
     before = DomainSpec(
-        name="vm", max_memory_mib=256, memory_mib=128, max_vcpus=1, vcpus=1,
-        kernel="/boot/k", cmdline="console=ttyS0", serial=SerialConsole(log_file="/l.log"),
+        name="vm",
+        max_memory_mib=256,
+        memory_mib=128,
+        max_vcpus=1,
+        vcpus=1,
+        kernel="/boot/k",
+        cmdline="console=ttyS0",
+        serial=SerialConsole(log_file="/l.log"),
     )
     root = etree.fromstring(before.to_xml().encode())
     after = before.model_copy(update={"kernel": None, "serial": None})
