@@ -25,6 +25,7 @@ from components.kvm_host import KvmHost
 from components.nat_network import NatNetwork
 from components.network_base import HostNetwork
 from components.routed_network import RoutedNetwork
+from components.snapshot_policy import SnapshotPolicy
 from components.storage_pool import StoragePool
 from components.virtual_machine import Nic, VirtualMachine
 from components.vm_template import VmTemplate
@@ -38,6 +39,7 @@ class Estate:
     pools: dict[str, StoragePool] = field(default_factory=dict)
     networks: dict[str, HostNetwork] = field(default_factory=dict)
     templates: dict[str, VmTemplate] = field(default_factory=dict)
+    snapshot_policies: dict[str, SnapshotPolicy] = field(default_factory=dict)
     vms: dict[str, VirtualMachine] = field(default_factory=dict)
 
 
@@ -72,9 +74,11 @@ def build_estate(config: StackConfig) -> Estate:
     for name, template in config.templates.items():
         profile = TemplateSettings.model_validate(template.model_dump(exclude={"pool"}))
         estate.templates[name] = VmTemplate(name, estate.pools[template.pool], profile)
+    for name, policy in config.snapshot_policies.items():
+        estate.snapshot_policies[name] = SnapshotPolicy(name, policy)
     for vm in config.vms:
         settings = VmSettings.model_validate(
-            vm.model_dump(exclude={"name", "template", "host", "nics"})
+            vm.model_dump(exclude={"name", "template", "host", "nics", "snapshot_policy"})
         )
         estate.vms[vm.name] = VirtualMachine(
             vm.name,
@@ -84,6 +88,8 @@ def build_estate(config: StackConfig) -> Estate:
                 Nic(estate.networks[n.network], ip=n.ip, mac=n.mac, model=n.model) for n in vm.nics
             ],
             args=settings,
+            snapshot_policy=estate.snapshot_policies.get(vm.snapshot_policy or ""),
+            retain_data_disks=config.defaults.retain_data_disks,
         )
     return estate
 

@@ -9,7 +9,13 @@ import pulumi
 from pydantic import ValidationError
 
 from components.config.stack import HostConfig
-from components.host_inspection import set_host_inspector
+from components.host_inspection import (
+    GuestUsage,
+    HostCapacity,
+    MachineSupport,
+    host_inspector,
+    set_host_inspector,
+)
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 
 HostProbe = Callable[[str], DomainTypeChoice]
@@ -76,6 +82,12 @@ class KvmHost(pulumi.ComponentResource):
         self.host_name = name
         self.uri = config.uri
         self.domain_type = config.domain_type
+        self.config = config
+        self.effective_domain_type: str = config.domain_type
+        """kvm or qemu once the host was checked; `auto` while unknown (offline)."""
+        self._placed: list[GuestUsage] = []
+        self._machines: dict[tuple[str, str], MachineSupport | None] = {}
+        self._capacity: HostCapacity | None = None
         if config.domain_type == "auto" and _probe is not None:
             self._check_domain_type(_probe)
         self.register_outputs({"uri": self.uri, "domainType": self.domain_type})
@@ -89,8 +101,81 @@ class KvmHost(pulumi.ComponentResource):
                 self,
             )
             return
+        self.effective_domain_type = choice.domain_type
         if choice.domain_type != "kvm":
             pulumi.log.warn(
                 f"host {self.host_name}: VMs will run under {choice.domain_type}: {choice.reason}",
                 self,
             )
+
+    def place(self, vm: str, memory_mib: int, vcpus: int) -> None:
+        """Count a VM against the host's capacity; raise (listing the top consumers) when
+        the stack's VMs plus the running VMs it does not manage exceed RAM x memory overcommit
+        or CPUs x vCPU overcommit. Skipped when host checks are off or the host is down."""
+        self._placed.append(GuestUsage(vm, memory_mib, vcpus))
+        capacity = self._host_capacity()
+        if capacity is None:
+            return
+        users = [*capacity.foreign, *self._placed]
+        for label, used, limit, unit in (
+            (
+                "memory",
+                sum(u.memory_mib for u in users),
+                capacity.memory_mib * self.config.memory_overcommit,
+                "MiB",
+            ),
+            ("vCPUs", sum(u.vcpus for u in users), capacity.cpus * self.config.vcpu_overcommit, ""),
+        ):
+            if used > limit:
+                key = _by_memory if label == "memory" else _by_vcpus
+                top = sorted(users, key=key, reverse=True)[:5]
+                ours = {p.name for p in self._placed}
+                listed = ", ".join(
+                    f"{u.name} {key(u)}{unit}{'' if u.name in ours else ' (not in this stack)'}"
+                    for u in top
+                )
+                raise ValueError(
+                    f"VirtualMachine {vm!r}: host {self.host_name!r} would need {used:g}{unit} "
+                    f"of {label} but allows {limit:g}{unit} (capacity x overcommit); top "
+                    f"consumers: {listed}"
+                )
+
+    def _host_capacity(self) -> HostCapacity | None:
+        if self._capacity is None:
+            inspector = host_inspector()
+            if inspector is None:
+                return None
+            try:
+                self._capacity = inspector.capacity(
+                    self.uri, pulumi.get_project(), pulumi.get_stack()
+                )
+            except Exception as err:
+                pulumi.log.warn(f"host {self.host_name}: cannot read capacity: {err}", self)
+                return None
+        return self._capacity
+
+    def machine_support(self, arch: str, machine: str) -> MachineSupport | bool | None:
+        """What the host offers for `machine`: MachineSupport, None when the machine type is
+        not available, or False when that cannot be known (checks off, host unreachable,
+        domain type still undecided)."""
+        inspector = host_inspector()
+        if inspector is None or self.effective_domain_type == "auto":
+            return False
+        key = (arch, machine)
+        if key not in self._machines:
+            try:
+                self._machines[key] = inspector.machine_support(
+                    self.uri, arch, machine, self.effective_domain_type
+                )
+            except Exception as err:
+                pulumi.log.warn(f"host {self.host_name}: cannot read capabilities: {err}", self)
+                return False
+        return self._machines[key]
+
+
+def _by_memory(usage: GuestUsage) -> int:
+    return usage.memory_mib
+
+
+def _by_vcpus(usage: GuestUsage) -> int:
+    return usage.vcpus

@@ -13,13 +13,26 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.config.stack import VmSettings
+from components.config.stack import TemplateSettings, VmSettings
+from components.generations import HOST_PACKAGES, profile
 from components.kvm_host import KvmHost, component_error
 from components.naming import derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
+from components.snapshot_policy import SnapshotPolicy, governed
 from components.spec.changes import CONNECTION_KEY
-from components.spec.domain import Disk, DomainSpec, Interface, NicModel, SerialConsole
+from components.spec.domain import (
+    Disk,
+    DiskBus,
+    DomainSpec,
+    Graphics,
+    GuestAgentChannel,
+    Interface,
+    NicModel,
+    Rng,
+    SerialConsole,
+    Tpm,
+)
 from components.vm_template import VmTemplate
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
@@ -36,7 +49,8 @@ class Nic:
     network: HostNetwork
     ip: str | ipaddress.IPv4Address | None = None
     mac: str | None = None
-    model: NicModel = "virtio"
+    model: NicModel | None = None
+    """Default: the generation's (e1000 for gen1, virtio for gen2)."""
 
     def fixed_ip(self, vm: str) -> ipaddress.IPv4Address | None:
         """The fixed IP as an address; raise naming the VM when it is not one."""
@@ -61,6 +75,8 @@ class VirtualMachine(pulumi.ComponentResource):
         nics: list[Nic] | None = None,
         *,
         args: VmSettings | None = None,
+        snapshot_policy: SnapshotPolicy | None = None,
+        retain_data_disks: bool = False,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
@@ -70,7 +86,11 @@ class VirtualMachine(pulumi.ComponentResource):
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
         self.domain_name = libvirt_name(name)
+        machine = profile(template.settings.generation)
         spec = self._domain_spec(name, template, host, nics, settings)
+        check_host_supports(name, host, spec, template.settings)
+        host.place(name, spec.max_memory_mib, spec.max_vcpus)
+        spec = governed(spec, snapshot_policy, settings.delete_snapshots, name)
         networks = [nic.network.on(host) for nic in nics]
         fixed = [nic.fixed_ip(name) for nic in nics]
         for nic, interface, ip in zip(nics, spec.interfaces, fixed, strict=True):
@@ -78,17 +98,42 @@ class VirtualMachine(pulumi.ComponentResource):
         super().__init__("kvm:index:VirtualMachine", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         base = template.base_volume(host)
-        profile = template.settings
+        image = template.settings.image
         root_props: dict[str, Any] = {
             CONNECTION_KEY: host.uri,
             "name": libvirt_name(name, suffix="-root.qcow2"),
             "pool": template.pool.pool_name,
             "format": "qcow2",
             "backingPath": base.path,
-            "backingFormat": profile.image.format,
-            "capacityBytes": settings.disk_size or profile.disk_size or base.virtual_size_bytes,
+            "backingFormat": image.format,
+            "capacityBytes": (
+                settings.disk_size or template.settings.disk_size or base.virtual_size_bytes
+            ),
+            "rebuild": settings.rebuild,
         }
         self.root_disk = LibvirtVolume(f"{name}-root", root_props, child)
+        self.data_disks = [
+            LibvirtVolume(
+                f"{name}-{disk.name}",
+                {
+                    CONNECTION_KEY: host.uri,
+                    "name": data_disk_volume(name, disk.name, disk.format),
+                    "pool": template.pool.pool_name,
+                    "format": disk.format,
+                    "capacityBytes": disk.size,
+                },
+                pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[template.pool.on(host)],
+                    retain_on_delete=(
+                        retain_data_disks
+                        if disk.retain_on_delete is None
+                        else disk.retain_on_delete
+                    ),
+                ),
+            )
+            for disk in settings.data_disks
+        ]
         self.reservations = [
             LibvirtDhcpReservation(
                 f"{name}-nic{index}",
@@ -111,10 +156,12 @@ class VirtualMachine(pulumi.ComponentResource):
             name,
             {CONNECTION_KEY: host.uri, **spec.model_dump(by_alias=True, exclude_none=True)},
             pulumi.ResourceOptions(
-                parent=self, depends_on=[self.root_disk, *networks, *self.reservations]
+                parent=self,
+                depends_on=[self.root_disk, *self.data_disks, *networks, *self.reservations],
             ),
         )
         self.uuid: pulumi.Output[str] = self.domain.uuid
+        self.generation = machine.generation
         self.mac_addresses = [i.mac for i in spec.interfaces]
         self.ip_addresses = [str(ip) for ip in fixed if ip is not None]
         self.host = host
@@ -138,11 +185,12 @@ class VirtualMachine(pulumi.ComponentResource):
         settings: VmSettings,
     ) -> DomainSpec:
         """The domain this VM asks for; raises (naming the VM) on impossible sizes."""
-        profile = template.settings
-        memory = settings.memory or profile.memory
-        max_memory = settings.max_memory or profile.max_memory or memory
-        vcpus = settings.vcpus or profile.vcpus
-        max_vcpus = settings.max_vcpus or profile.max_vcpus or vcpus
+        tmpl = template.settings
+        machine = profile(tmpl.generation)
+        memory = settings.memory or tmpl.memory
+        max_memory = settings.max_memory or tmpl.max_memory or memory
+        vcpus = settings.vcpus or tmpl.vcpus
+        max_vcpus = settings.max_vcpus or tmpl.max_vcpus or vcpus
         if memory > max_memory:
             raise ValueError(
                 f"VirtualMachine {name!r}: memory {memory} MiB is above maxMemory {max_memory} MiB"
@@ -155,15 +203,11 @@ class VirtualMachine(pulumi.ComponentResource):
             Interface(
                 network=nic.network.network_name,
                 mac=nic.mac or derived_mac(name, index),
-                model=nic.model,
+                model=nic.model or machine.nic_model,
             )
             for index, nic in enumerate(nics)
         ]
-        root = Disk(
-            pool=template.pool.pool_name,
-            volume=libvirt_name(name, suffix="-root.qcow2"),
-            target="vda",
-        )
+        graphics = tmpl.graphics
         return DomainSpec(
             name=self.domain_name,
             domain_type=host.domain_type,
@@ -172,17 +216,97 @@ class VirtualMachine(pulumi.ComponentResource):
             max_memory_mib=max_memory,
             vcpus=vcpus,
             max_vcpus=max_vcpus,
-            machine=profile.machine,
-            kernel=profile.kernel,
-            initrd=profile.initrd,
-            cmdline=settings.cmdline or profile.cmdline,
-            disks=[root],
+            machine=tmpl.machine or machine.machine,
+            firmware=machine.firmware,
+            secure_boot=tmpl.secure_boot,
+            kernel=tmpl.kernel,
+            initrd=tmpl.initrd,
+            cmdline=settings.cmdline or tmpl.cmdline,
+            boot_devices=tmpl.boot_order,
+            cpu_mode=tmpl.cpu.mode if tmpl.cpu else None,
+            cpu_model=tmpl.cpu.model if tmpl.cpu else None,
+            disks=vm_disks(name, template, settings),
             interfaces=interfaces,
             serial=SerialConsole(
                 log_file=f"{SERIAL_LOG_DIR}/{self.domain_name}-serial.log", log_append=True
             ),
+            guest_agent=GuestAgentChannel() if tmpl.guest_agent else None,
+            graphics=(
+                Graphics(type=graphics.type, listen=graphics.listen, password=graphics.password)
+                if graphics
+                else None
+            ),
+            rng=Rng() if machine.rng else None,
+            tpm=Tpm() if tmpl.tpm else None,
             autostart=settings.autostart,
             running=settings.running,
             restart_policy=settings.restart_policy,
             shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
         )
+
+
+def data_disk_volume(vm: str, disk: str, disk_format: str) -> str:
+    """The libvirt volume name of a VM's data disk: `<stack>-<vm>-<disk>.<format>`."""
+    return libvirt_name(vm, suffix=f"-{disk}.{disk_format}")
+
+
+def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk]:
+    """Root disk first, then data disks, with the generation's bus unless told otherwise."""
+    machine = profile(template.settings.generation)
+    pool = template.pool.pool_name
+    used: dict[str, int] = {}
+
+    def target(bus: DiskBus) -> str:
+        prefix = machine.disk_target(bus, 0)[:2]
+        used[prefix] = used.get(prefix, -1) + 1
+        return machine.disk_target(bus, used[prefix])
+
+    disks = [
+        Disk(
+            pool=pool,
+            volume=libvirt_name(name, suffix="-root.qcow2"),
+            target=target(machine.disk_bus),
+            bus=machine.disk_bus,
+        )
+    ]
+    for disk in settings.data_disks:
+        bus = disk.bus or machine.disk_bus
+        disks.append(
+            Disk(
+                pool=pool,
+                volume=data_disk_volume(name, disk.name, disk.format),
+                format=disk.format,
+                cache=disk.cache,
+                target=target(bus),
+                bus=bus,
+            )
+        )
+    return disks
+
+
+def check_host_supports(name: str, host: KvmHost, spec: DomainSpec, tmpl: TemplateSettings) -> None:
+    """Fail preview when the VM's host lacks its machine type, firmware, TPM or CPU mode,
+    saying what to install on the host."""
+    support = host.machine_support(spec.arch, spec.machine)
+    if support is False:
+        return
+    where = f"VirtualMachine {name!r} on host {host.host_name!r}"
+    if support is None:
+        raise ValueError(
+            f"{where}: machine type {spec.machine!r} is not available "
+            "(QEMU on the host does not offer it)"
+        )
+    assert not isinstance(support, bool)
+    missing = []
+    if spec.firmware == "efi" and not support.efi:
+        missing.append(f"UEFI firmware for {tmpl.generation} (install {HOST_PACKAGES['efi']})")
+    if spec.secure_boot and not support.secure_boot:
+        missing.append(f"Secure Boot firmware (install {HOST_PACKAGES['secure_boot']})")
+    if spec.tpm is not None and not support.tpm_emulator:
+        missing.append(f"an emulated TPM 2.0 (install {HOST_PACKAGES['tpm']})")
+    if spec.cpu_mode is not None and spec.cpu_mode not in support.cpu_modes:
+        missing.append(
+            f"CPU mode {spec.cpu_mode} (offered: {', '.join(sorted(support.cpu_modes))})"
+        )
+    if missing:
+        raise ValueError(f"{where}: missing " + "; ".join(missing))

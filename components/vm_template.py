@@ -6,12 +6,16 @@ shared by every VM made from it on that host.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pydantic import ValidationError
 
-from components.config.stack import TemplateSettings
+from components.config.stack import ImageConfig, TemplateSettings
+from components.host_inspection import environment_checks_enabled
 from components.kvm_host import KvmHost, component_error
 from components.naming import libvirt_name
 from components.providers.resources import LibvirtVolume
@@ -20,6 +24,13 @@ from components.storage_pool import StoragePool
 
 if TYPE_CHECKING:
     from components.virtual_machine import Nic, VirtualMachine
+
+
+def image_version(image: ImageConfig) -> str:
+    """A short, stable id of an image source: a new image (URL, path or checksum) is a new
+    base volume, so VMs made from the old one keep it until they are rebuilt."""
+    key = json.dumps({"path": image.path, "url": image.url, "sha256": image.sha256}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
 class VmTemplate(pulumi.ComponentResource):
@@ -37,32 +48,49 @@ class VmTemplate(pulumi.ComponentResource):
             self.settings = args or TemplateSettings.model_validate(kwargs)
         except ValidationError as err:
             raise component_error("VmTemplate", name, err) from None
+        for index, image in enumerate([self.settings.image, *self.settings.retained_images]):
+            where = "image" if index == 0 else f"retainedImages[{index - 1}]"
+            local = image.path is not None and environment_checks_enabled()
+            if local and not os.path.isfile(str(image.path)):
+                raise ValueError(
+                    f"VmTemplate {name!r}: {where}.path {image.path!r} does not exist on "
+                    "this machine (images are uploaded from where Pulumi runs)"
+                )
         super().__init__("kvm:index:VmTemplate", name, None, opts)
         self.template_name = name
         self.pool = pool
-        image = self.settings.image
-        self.base_volume_name = libvirt_name(name, suffix=f"-base.{image.format}")
+        self.base_volume_name = self._base_name(self.settings.image)
         self._bases: dict[str, LibvirtVolume] = {}
-        self.register_outputs({"baseVolume": self.base_volume_name})
+        self.register_outputs(
+            {"baseVolume": self.base_volume_name, "generation": self.settings.generation}
+        )
+
+    def _base_name(self, image: ImageConfig) -> str:
+        return libvirt_name(self.template_name, suffix=f"-{image_version(image)}.{image.format}")
 
     def base_volume(self, host: KvmHost) -> LibvirtVolume:
-        """The base image volume on `host`, imported on first use."""
+        """The current image's base volume on `host`, imported on first use (together with
+        the retained earlier images, which VMs not yet rebuilt still use)."""
         if host.host_name not in self._bases:
-            pool = self.pool.on(host)
-            image = self.settings.image
-            source = {"path": image.path, "url": image.url, "sha256": image.sha256}
-            self._bases[host.host_name] = LibvirtVolume(
-                f"{self.template_name}-base@{host.host_name}",
-                {
-                    CONNECTION_KEY: host.uri,
-                    "name": self.base_volume_name,
-                    "pool": pool.name,
-                    "format": image.format,
-                    "source": {k: v for k, v in source.items() if v is not None},
-                },
-                pulumi.ResourceOptions(parent=self, depends_on=[pool]),
-            )
+            retained = [self._import(host, image) for image in self.settings.retained_images]
+            self._bases[host.host_name] = self._import(host, self.settings.image)
+            self.retained_bases = retained
         return self._bases[host.host_name]
+
+    def _import(self, host: KvmHost, image: ImageConfig) -> LibvirtVolume:
+        pool = self.pool.on(host)
+        source = {"path": image.path, "url": image.url, "sha256": image.sha256}
+        return LibvirtVolume(
+            f"{self.template_name}-{image_version(image)}@{host.host_name}",
+            {
+                CONNECTION_KEY: host.uri,
+                "name": self._base_name(image),
+                "pool": pool.name,
+                "format": image.format,
+                "source": {k: v for k, v in source.items() if v is not None},
+            },
+            pulumi.ResourceOptions(parent=self, depends_on=[pool]),
+        )
 
     def instantiate(
         self,

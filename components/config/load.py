@@ -16,7 +16,7 @@ from components.config.stack import StackConfig
 
 NETWORK_KINDS = ("nat", "isolated", "routed", "bridged", "existing")
 
-SECTIONS = ("hosts", "pools", "networks", "templates", "vms")
+SECTIONS = ("hosts", "pools", "networks", "templates", "vms", "defaults", "snapshotPolicies")
 
 
 class StackConfigError(ValueError):

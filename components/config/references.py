@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from components.config.networks import ADDRESSED, IpNetworkConfig, check_fixed_ip
+from components.config.snapshot_policies import check_snapshot_policies
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
@@ -45,6 +46,7 @@ def check_references(config: StackConfig) -> None:
         _check_vm(config, index)
     _check_fixed_addresses(config)
     _check_overlaps(config)
+    check_snapshot_policies(config)
 
 
 def _check_vm(config: StackConfig, index: int) -> None:

@@ -12,6 +12,13 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from components.config.base import ConfigModel
+from components.config.machines import (
+    CpuConfig,
+    DataDiskConfig,
+    DefaultsConfig,
+    Generation,
+    GraphicsConfig,
+)
 from components.config.networks import MacAddress, NetworkConfig
 from components.config.types import (
     DiskBytes,
@@ -20,6 +27,8 @@ from components.config.types import (
     LibvirtUri,
     MemoryMiB,
 )
+from components.spec.domain import BootDevice, is_i440fx, is_q35
+from components.spec.snapshot_policy import SnapshotPolicySettings
 
 
 class HostConfig(ConfigModel):
@@ -27,6 +36,10 @@ class HostConfig(ConfigModel):
 
     uri: LibvirtUri
     domain_type: Literal["auto", "kvm", "qemu"] = "auto"
+    memory_overcommit: float = Field(default=1.0, gt=0)
+    """VMs' memory may add up to this many times the host's RAM."""
+    vcpu_overcommit: float = Field(default=4.0, gt=0)
+    """VMs' vCPUs may add up to this many times the host's CPUs."""
 
 
 class PoolConfig(ConfigModel):
@@ -66,15 +79,44 @@ class TemplateSettings(ConfigModel):
     """What VMs made from a template share: image, machine profile, sizes."""
 
     image: ImageConfig
+    retained_images: list[ImageConfig] = Field(default_factory=list)
+    """Earlier images whose base volumes stay while VMs built from them are not rebuilt."""
+    generation: Generation = "gen2"
+    gen1_reason: str | None = None
+    """Why this template needs gen1 (old guest OS…); the policy pack asks for one."""
+    machine: str | None = None
+    """A pinned machine type (e.g. pc-q35-7.2); default: the generation's (q35 / pc)."""
+    secure_boot: bool = False
+    tpm: bool = False
+    cpu: CpuConfig | None = None
+    graphics: GraphicsConfig | None = None
+    guest_agent: bool = True
+    boot_order: list[BootDevice] = Field(default_factory=lambda: list[BootDevice](["hd"]))
     memory: MemoryMiB = 1024
     max_memory: MemoryMiB | None = None
     vcpus: int = Field(default=1, gt=0)
     max_vcpus: int | None = Field(default=None, gt=0)
     disk_size: DiskBytes | None = None
-    machine: str = "pc"
     kernel: str | None = None
     initrd: str | None = None
     cmdline: str | None = None
+
+    @model_validator(mode="after")
+    def _generation_fits(self) -> Self:
+        if self.generation == "gen1":
+            if self.secure_boot:
+                raise ValueError("secureBoot needs generation gen2 (UEFI)")
+            if self.tpm:
+                raise ValueError("tpm needs generation gen2")
+        if self.machine is not None:
+            family = "q35" if self.generation == "gen2" else "i440fx (pc)"
+            ok = is_q35(self.machine) if self.generation == "gen2" else is_i440fx(self.machine)
+            if not ok:
+                raise ValueError(
+                    f"machine {self.machine!r} does not fit generation {self.generation} "
+                    f"({family} machines)"
+                )
+        return self
 
 
 class TemplateConfig(TemplateSettings):
@@ -92,7 +134,8 @@ class NicConfig(ConfigModel):
     network: str
     ip: Ipv4Address | None = None
     mac: MacAddress | None = None
-    model: Literal["virtio", "e1000", "e1000e", "rtl8139"] = "virtio"
+    model: Literal["virtio", "e1000", "e1000e", "rtl8139"] | None = None
+    """Default: the generation's (e1000 for gen1, virtio for gen2)."""
 
 
 class VmSettings(ConfigModel):
@@ -108,6 +151,19 @@ class VmSettings(ConfigModel):
     autostart: bool = False
     restart_policy: Literal["auto", "manual"] = "auto"
     shutdown_timeout_seconds: int = Field(default=60, ge=0)
+    data_disks: list[DataDiskConfig] = Field(default_factory=list)
+    delete_snapshots: bool = False
+    """Deleting the VM deletes its snapshots too (otherwise a VM with snapshots is kept)."""
+    rebuild: int = Field(default=0, ge=0)
+    """Bump to rebuild the root disk from the template's current image (its data is lost;
+    data disks are kept)."""
+
+    @model_validator(mode="after")
+    def _unique_data_disks(self) -> Self:
+        names = [d.name for d in self.data_disks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"dataDisks: names must be unique, got {names}")
+        return self
 
 
 class VmConfig(VmSettings):
@@ -117,6 +173,8 @@ class VmConfig(VmSettings):
     template: str
     host: str | None = None
     nics: list[NicConfig] = Field(default_factory=list)
+    snapshot_policy: str | None = None
+    """The name of one of the stack's `snapshotPolicies`."""
 
 
 class StackConfig(ConfigModel):
@@ -127,6 +185,8 @@ class StackConfig(ConfigModel):
     networks: dict[LibvirtName, NetworkConfig] = Field(default_factory=dict)
     templates: dict[LibvirtName, TemplateConfig] = Field(default_factory=dict)
     vms: list[VmConfig] = Field(default_factory=list)
+    defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    snapshot_policies: dict[LibvirtName, SnapshotPolicySettings] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:

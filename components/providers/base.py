@@ -187,13 +187,28 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         conn = connect(news[CONNECTION_KEY])
-        new_spec = self.spec_of(news)
         changes = self.changes(olds, news)
+        news = self.keep_unclassified(olds, news, changes)
+        new_spec = self.spec_of(news)
         try:
             computed = self.update_object(conn, id_, new_spec, changes, olds)
         except libvirt.libvirtError as err:
             raise ProviderError(f"updating {self.label(news)} failed: {err}") from err
         return UpdateResult(self.outputs(news, new_spec, computed))
+
+    def keep_unclassified(
+        self, olds: Mapping[str, Any], news: dict[str, Any], changes: list[FieldChange]
+    ) -> dict[str, Any]:
+        """Inputs whose difference the rules say is not a change keep their old value (as
+        with Pulumi's ignoreChanges), so outputs keep describing the live object."""
+        changed = {c.key for c in changes}
+        old_inputs, new_inputs = self.inputs_of(olds), self.inputs_of(news)
+        kept = {
+            k: old_inputs[k]
+            for k in old_inputs
+            if k not in changed and k in new_inputs and old_inputs[k] != new_inputs[k]
+        }
+        return {**news, **kept}
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         conn = connect(props[CONNECTION_KEY])

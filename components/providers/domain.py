@@ -17,11 +17,14 @@ from typing import Any
 import libvirt
 import pulumi
 from lxml import etree
+from pulumi.dynamic import DiffResult
 
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.ownership_check import expected_owner, require_owned
-from components.spec.changes import DOMAIN_RULES, Effect, FieldChange
+from components.snapshots import domain_guard
+from components.snapshots.hosts import write_policy
+from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
 from components.spec.domain import DomainSpec, same_machine
 from components.spec.ownership import OWNER_NS, Ownership
 
@@ -96,6 +99,7 @@ def _merged_definition(
     """
     root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
     spec.merge_into(root, unset, adopting=adopting)
+    domain_guard.keep_overlays(dom, root)
     return etree.tostring(root, encoding="unicode")
 
 
@@ -131,6 +135,13 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
     kind = "domain"
     computed_keys = ("uuid", "pendingRestart", "resolvedDomainType")
 
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """The shared diff; under a snapshot policy, says when a pre-change snapshot comes."""
+        result = super().diff(_id, olds, news)
+        replaces = list(result.replaces or [])
+        domain_guard.after_diff(_id, olds, news, self.changes(olds, news), replaces)
+        return result
+
     def create_object(
         self, conn: libvirt.virConnect, spec: DomainSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
@@ -145,6 +156,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
         else:
             dom = _define(conn, resolved.to_xml())
+            domain_guard.restore_carried(dom, str(props.get(CONNECTION_KEY)))
         try:
             dom.setAutostart(int(spec.autostart))
             if spec.running and not dom.isActive():
@@ -177,8 +189,9 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             running=bool(dom.isActive()),
             restart_policy=desired.restart_policy,
             shutdown_timeout_seconds=desired.shutdown_timeout_seconds,
+            delete_snapshots=desired.delete_snapshots,
         )
-        return comparable(live, desired), {
+        return comparable(domain_guard.as_desired_disks(dom, live, desired), desired), {
             "uuid": id_,
             "pendingRestart": has_pending_changes(dom, live),
             "resolvedDomainType": live.domain_type,
@@ -199,9 +212,14 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         keys = {c.key for c in changes}
         needs_restart = any(c.effect is Effect.RESTART for c in changes)
         definition_keys = keys - {"autostart", "running", "restartPolicy", "adopt"}
+        definition_keys -= {domain_guard.POLICY_KEY, domain_guard.DELETE_SNAPSHOTS_KEY}
+        domain_guard.refuse_disk_change(dom, keys)
+        domain_guard.restart_policy_snapshot(dom, spec, olds, changes)
         if definition_keys - {"shutdownTimeoutSeconds"}:
             removed = {c.key for c in changes if c.new is None and c.old is not None}
             dom = _define(conn, _merged_definition(dom, resolved, removed))
+        if domain_guard.POLICY_KEY in keys:
+            write_policy(dom, spec.snapshot_policy)
         if dom.isActive():
             self._apply_live(dom, spec, keys, needs_restart)
         if "autostart" in keys:
@@ -252,10 +270,13 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         if dom is None:
             return
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
+        keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
         if dom.isActive():
             dom.destroy()
         dom.undefineFlags(
-            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+            | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+            | keep_snapshots
         )
 
 

@@ -17,6 +17,7 @@ from components.providers.domain import DomainProvider
 from components.providers.network import NetworkProvider
 from components.providers.network_reference import NetworkReferenceProvider
 from components.providers.pool import StoragePoolProvider
+from components.providers.snapshot import SnapshotProvider
 from components.providers.volume import VolumeProvider
 
 
@@ -131,3 +132,22 @@ class LibvirtDhcpReservation(Resource, module="kvm", name="DhcpReservation"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(DhcpReservationProvider(), resource_name, props, opts)
+
+
+class LibvirtSnapshot(Resource, module="kvm", name="Snapshot"):
+    """A declared snapshot of a domain (never pruned by a snapshot policy)."""
+
+    name: pulumi.Output[str]
+    kind: pulumi.Output[str]
+    state: pulumi.Output[str]
+
+    @property
+    def creation_time(self) -> pulumi.Output[int]:
+        """When libvirt took it (seconds since the epoch)."""
+        return _output(self, "creationTime")
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = SnapshotProvider.computed_keys
+        super().__init__(SnapshotProvider(), resource_name, _with_outputs(props, outputs), opts)

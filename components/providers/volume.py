@@ -93,6 +93,27 @@ def _import(conn: libvirt.virConnect, pool: libvirt.virStoragePool, spec: Volume
     return pool.storageVolLookupByName(spec.name)
 
 
+def _check_clone_size(conn: libvirt.virConnect, spec: VolumeSpec) -> None:
+    """A clone smaller than its base would cut off the guest's filesystem: refuse."""
+    if spec.backing_path is None or spec.capacity_bytes is None:
+        return
+    try:
+        base = conn.storageVolLookupByPath(spec.backing_path)
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_VOL):
+            raise ProviderError(
+                f"volume {spec.name}: base volume {spec.backing_path!r} does not exist"
+            ) from err
+        raise
+    virtual = int(base.info()[1])
+    if spec.capacity_bytes < virtual:
+        raise ProviderError(
+            f"volume {spec.name}: capacityBytes {spec.capacity_bytes} is smaller than the base "
+            f"image's virtual size {virtual} ({spec.backing_path}); make the disk at least "
+            "that big"
+        )
+
+
 class VolumeProvider(LibvirtProvider[VolumeSpec]):
     """CRUD for libvirt storage volumes described by VolumeSpec."""
 
@@ -103,12 +124,16 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
 
     def check_change(self, olds: Mapping[str, Any], spec: VolumeSpec) -> list[tuple[str, str]]:
         old = olds.get("capacityBytes")
-        if isinstance(old, int) and spec.capacity_bytes is not None and spec.capacity_bytes < old:
+        if (
+            isinstance(old, int | float)
+            and spec.capacity_bytes is not None
+            and spec.capacity_bytes < old
+        ):
             return [
                 (
                     "capacityBytes",
                     f"volume {spec.name}: capacityBytes {spec.capacity_bytes} is below the "
-                    f"current {old}; volumes never shrink (that would lose data)",
+                    f"current {int(old)}; volumes never shrink (that would lose data)",
                 )
             ]
         return []
@@ -130,6 +155,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
             except ImageSourceError as err:
                 raise ProviderError(f"importing {self.label(props)}: {err}") from err
         elif vol is None:
+            _check_clone_size(conn, spec)
             vol = pool.createXML(spec.to_xml(), 0)
         return vol.key(), self._computed(vol)
 

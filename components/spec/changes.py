@@ -28,7 +28,9 @@ class Effect(enum.StrEnum):
 _ORDER = [Effect.LIVE, Effect.RESTART, Effect.MIGRATE, Effect.REPLACE]
 
 Props = Mapping[str, Any]
-Rule = Effect | Callable[[Props, Props], Effect]
+Rule = Effect | Callable[[Props, Props], Effect | None]
+"""A fixed effect, or a function of old and new props; None from it means "not a change"
+(e.g. a root disk keeps its base image until it is rebuilt)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def classify(old: Props, new: Props, rules: Mapping[str, Rule]) -> list[FieldCha
             continue
         rule = rules.get(key, Effect.REPLACE)
         effect = rule if isinstance(rule, Effect) else rule(old, new)
-        changes.append(FieldChange(key, old.get(key), new.get(key), effect))
+        if effect is not None:
+            changes.append(FieldChange(key, old.get(key), new.get(key), effect))
     return changes
 
 
@@ -88,8 +91,11 @@ DOMAIN_RULES: dict[str, Rule] = {
     "domainType": Effect.REPLACE,
     "arch": Effect.REPLACE,
     "machine": Effect.REPLACE,
+    "firmware": Effect.REPLACE,
+    "secureBoot": Effect.REPLACE,
     "osType": Effect.REPLACE,
     "ownership": Effect.LIVE,
+    "snapshotPolicy": Effect.LIVE,
     "memoryMib": _memory_effect,
     "maxMemoryMib": Effect.RESTART,
     "vcpus": _vcpu_effect,
@@ -101,6 +107,11 @@ DOMAIN_RULES: dict[str, Rule] = {
     "acpi": Effect.RESTART,
     "apic": Effect.RESTART,
     "cpuMode": Effect.RESTART,
+    "cpuModel": Effect.RESTART,
+    "guestAgent": Effect.RESTART,
+    "graphics": Effect.RESTART,
+    "rng": Effect.RESTART,
+    "tpm": Effect.RESTART,
     "onPoweroff": Effect.RESTART,
     "onReboot": Effect.RESTART,
     "onCrash": Effect.RESTART,
@@ -111,6 +122,7 @@ DOMAIN_RULES: dict[str, Rule] = {
     "running": Effect.LIVE,
     "restartPolicy": Effect.LIVE,
     "shutdownTimeoutSeconds": Effect.LIVE,
+    "deleteSnapshots": Effect.LIVE,
 }
 
 
@@ -179,6 +191,13 @@ def _capacity_effect(old: Props, new: Props) -> Effect:
     return Effect.LIVE
 
 
+def _backing_effect(old: Props, new: Props) -> Effect | None:
+    """A clone keeps its base (a new template image) until the user asks for a rebuild."""
+    if old.get("rebuild") == new.get("rebuild") and old.get("backingPath"):
+        return None
+    return Effect.REPLACE
+
+
 VOLUME_RULES: dict[str, Rule] = {
     CONNECTION_KEY: Effect.REPLACE,
     "adopt": Effect.LIVE,
@@ -186,7 +205,20 @@ VOLUME_RULES: dict[str, Rule] = {
     "pool": Effect.REPLACE,
     "capacityBytes": _capacity_effect,
     "format": Effect.REPLACE,
-    "backingPath": Effect.REPLACE,
-    "backingFormat": Effect.REPLACE,
+    "backingPath": _backing_effect,
+    "backingFormat": _backing_effect,
+    "rebuild": Effect.REPLACE,
     "source": Effect.REPLACE,
 }
+
+
+SNAPSHOT_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "domain": Effect.REPLACE,
+    "name": Effect.REPLACE,
+    "mode": Effect.REPLACE,
+    "includeMemory": Effect.REPLACE,
+    "quiesce": Effect.REPLACE,
+}
+"""A snapshot is immutable: any change takes a new one (the old one is deleted first)."""

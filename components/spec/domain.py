@@ -15,6 +15,11 @@ from lxml import etree
 from pydantic import Field, model_validator
 
 from components.spec.ownership import OWNER_TAG, Ownership
+from components.spec.snapshot_policy import (
+    POLICY_TAG,
+    SnapshotPolicySpec,
+    check_policy_fits_disks,
+)
 from components.spec.xmlbind import X, XmlModel
 
 DomainType = Literal["kvm", "qemu", "auto"]
@@ -84,6 +89,42 @@ class SerialConsole(XmlModel):
     port: Annotated[int, X("target/@port")] = 0
 
 
+class Tpm(XmlModel):
+    """A TPM 2.0 emulated by swtpm (the host needs the swtpm package)."""
+
+    model: Annotated[Literal["tpm-crb", "tpm-tis"], X("@model")] = "tpm-crb"
+    backend: Annotated[Literal["emulator"], X("backend/@type")] = "emulator"
+    version: Annotated[Literal["2.0"], X("backend/@version")] = "2.0"
+
+
+class Rng(XmlModel):
+    """A virtio RNG fed from the host's /dev/urandom (fast entropy for new guests)."""
+
+    model: Annotated[Literal["virtio"], X("@model")] = "virtio"
+    backend: Annotated[Literal["random"], X("backend/@model")] = "random"
+    source: Annotated[str, X("backend")] = "/dev/urandom"
+
+
+class Graphics(XmlModel):
+    """A VNC or SPICE console; listens on loopback unless told otherwise."""
+
+    type: Annotated[Literal["vnc", "spice"], X("@type")] = "vnc"
+    autoport: Annotated[bool, X("@autoport")] = True
+    password: Annotated[str | None, X("@passwd")] = None
+    listen_type: Annotated[Literal["address"], X("listen/@type")] = "address"
+    listen: Annotated[str, X("listen/@address")] = "127.0.0.1"
+
+
+class GuestAgentChannel(XmlModel):
+    """The virtio-serial channel the QEMU guest agent talks on (IPs, quiesced snapshots)."""
+
+    type: Annotated[Literal["unix"], X("@type")] = "unix"
+    target_type: Annotated[Literal["virtio"], X("target/@type")] = "virtio"
+    target_name: Annotated[Literal["org.qemu.guest_agent.0"], X("target/@name")] = (
+        "org.qemu.guest_agent.0"
+    )
+
+
 class DomainSpec(XmlModel):
     """What we ask libvirt for a VM: the XML-bound fields plus lifecycle settings."""
 
@@ -92,6 +133,7 @@ class DomainSpec(XmlModel):
     domain_type: Annotated[DomainType, X("@type")] = "qemu"
     name: Annotated[str, X("name")]
     ownership: Annotated[Ownership | None, X(f"metadata/{OWNER_TAG}")] = None
+    snapshot_policy: Annotated[SnapshotPolicySpec | None, X(f"metadata/{POLICY_TAG}")] = None
     max_memory_mib: Annotated[int, X("memory", unit="MiB", read_unit="KiB"), Field(gt=0)]
     memory_mib: Annotated[int, X("currentMemory", unit="MiB", read_unit="KiB"), Field(gt=0)]
     max_vcpus: Annotated[int, X("vcpu"), Field(gt=0)]
@@ -99,6 +141,7 @@ class DomainSpec(XmlModel):
     os_type: Annotated[Literal["hvm"], X("os/type")] = "hvm"
     arch: Annotated[str, X("os/type/@arch")] = "x86_64"
     machine: Annotated[str, X("os/type/@machine")] = "pc"
+    firmware: Annotated[Literal["efi"] | None, X("os/@firmware")] = None
     kernel: Annotated[str | None, X("os/kernel")] = None
     initrd: Annotated[str | None, X("os/initrd")] = None
     cmdline: Annotated[str | None, X("os/cmdline")] = None
@@ -110,25 +153,56 @@ class DomainSpec(XmlModel):
     cpu_mode: Annotated[
         Literal["host-passthrough", "host-model", "custom"] | None, X("cpu/@mode")
     ] = None
+    cpu_model: Annotated[str | None, X("cpu/model")] = None
     on_poweroff: Annotated[LifecycleAction, X("on_poweroff")] = "destroy"
     on_reboot: Annotated[LifecycleAction, X("on_reboot")] = "restart"
     on_crash: Annotated[LifecycleAction, X("on_crash")] = "destroy"
     disks: Annotated[list[Disk], X("devices/disk")] = Field(default_factory=list)
     interfaces: Annotated[list[Interface], X("devices/interface")] = Field(default_factory=list)
     serial: Annotated[SerialConsole | None, X("devices/serial")] = None
+    guest_agent: Annotated[GuestAgentChannel | None, X("devices/channel")] = None
+    graphics: Annotated[Graphics | None, X("devices/graphics")] = None
+    rng: Annotated[Rng | None, X("devices/rng")] = None
+    tpm: Annotated[Tpm | None, X("devices/tpm")] = None
+    secure_boot: bool = False
+    """UEFI Secure Boot with Microsoft keys enrolled (written by `write_extra`; needs SMM)."""
     # Lifecycle settings libvirt keeps outside the XML.
     autostart: bool = False
     running: bool = True
     restart_policy: RestartPolicy = "auto"
     shutdown_timeout_seconds: Annotated[int, Field(ge=0)] = 60
+    delete_snapshots: bool | None = None
+    """True: deleting the domain deletes its snapshots too (otherwise such a delete is refused)."""
+
+    def write_extra(self, element: etree._Element) -> None:
+        """UEFI firmware features: Secure Boot (with enrolled keys and SMM) on or off."""
+        if self.firmware != "efi":
+            return
+        os_element = element.find("os")
+        assert os_element is not None
+        firmware = etree.SubElement(os_element, "firmware")
+        state = "yes" if self.secure_boot else "no"
+        for feature in ("secure-boot", "enrolled-keys"):
+            etree.SubElement(firmware, "feature", enabled=state, name=feature)
+        if self.secure_boot:
+            features = element.find("features")
+            if features is None:
+                features = etree.SubElement(element, "features")
+            etree.SubElement(features, "smm", state="on")
 
     @classmethod
     def read_extra(cls, element: etree._Element) -> dict[str, Any]:
-        """libvirt leaves out `current` when every vCPU is online: then vcpus is the maximum."""
+        """vCPUs when libvirt leaves out `current` (all online); the Secure Boot feature."""
+        extra: dict[str, Any] = {}
         vcpu = element.find("vcpu")
         if vcpu is not None and vcpu.get("current") is None and vcpu.text:
-            return {"vcpus": int(vcpu.text)}
-        return {}
+            extra["vcpus"] = int(vcpu.text)
+        secure = element.find("os/firmware/feature[@name='secure-boot']")
+        if secure is not None:
+            extra["secure_boot"] = secure.get("enabled") == "yes"
+        elif element.find("os/loader[@secure='yes']") is not None:
+            extra["secure_boot"] = True
+        return extra
 
     @model_validator(mode="after")
     def _current_within_maximum(self) -> DomainSpec:
@@ -138,9 +212,13 @@ class DomainSpec(XmlModel):
             )
         if self.vcpus > self.max_vcpus:
             raise ValueError(f"vcpus {self.vcpus} is above maxVcpus {self.max_vcpus}")
+        if self.secure_boot and self.firmware != "efi":
+            raise ValueError("secureBoot needs firmware efi (generation gen2)")
         targets = [d.target for d in self.disks]
         if len(set(targets)) != len(targets):
             raise ValueError(f"disk targets must be unique, got {targets}")
+        if self.snapshot_policy is not None:
+            check_policy_fits_disks(self.snapshot_policy, self.disks)
         return self
 
 

@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
+from pydantic import AfterValidator, Field, model_validator
+
+from components.spec.snapshot_policy import SnapshotMode
 from components.spec.xmlbind import X, XmlModel
 
 TAG_WORD = "kvm-pulumi"
+MemoryMode = Literal["no", "internal", "external"]
 SnapshotKind = Literal["scheduled", "pre-change", "declared"]
 PRUNABLE_KINDS: tuple[SnapshotKind, ...] = ("scheduled", "pre-change")
 """Kinds a policy made, and so may prune."""
@@ -70,7 +74,7 @@ class SnapshotTag:
             return None
         if when.tzinfo is None:
             return None
-        return cls(kind, when, fields.get("policy"))  # type: ignore[arg-type]
+        return cls(kind, when, fields.get("policy"))
 
     @property
     def prunable(self) -> bool:
@@ -101,9 +105,9 @@ class SnapshotSpec(XmlModel):
     state: Annotated[str | None, X("state")] = None
     creation_time: Annotated[int | None, X("creationTime")] = None
     parent: Annotated[str | None, X("parent/name")] = None
-    memory: Annotated[Literal["no", "internal", "external"] | None, X("memory/@snapshot")] = None
+    memory: Annotated[MemoryMode | None, X("memory/@snapshot")] = None
     memory_file: Annotated[str | None, X("memory/@file")] = None
-    disks: Annotated[list[SnapshotDisk], X("disks/disk")] = []
+    disks: Annotated[list[SnapshotDisk], X("disks/disk")] = Field(default_factory=list)
 
     @property
     def tag(self) -> SnapshotTag | None:
@@ -124,3 +128,22 @@ class SnapshotSpec(XmlModel):
             for d in self.disks
             if d.snapshot == "external" and d.source_file is not None
         }
+
+
+class SnapshotResourceSpec(XmlModel):
+    """A declared snapshot (a `Snapshot` resource): which domain, its name and how to take it.
+
+    Not XML itself: the `<domainsnapshot>` is planned at create time from the live domain.
+    """
+
+    domain: str
+    name: Annotated[str, AfterValidator(check_snapshot_name)]
+    mode: SnapshotMode = "auto"
+    include_memory: bool = False
+    quiesce: bool = False
+
+    @model_validator(mode="after")
+    def _memory_needs_memory(self) -> SnapshotResourceSpec:
+        if self.include_memory and self.mode == "disk-only":
+            raise ValueError("includeMemory: a disk-only snapshot has no memory state")
+        return self

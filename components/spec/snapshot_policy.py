@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from components.spec.snapshot_schedule import Schedule, parse_schedule
 from components.spec.xmlbind import X, XmlModel, register_namespace
@@ -40,10 +40,14 @@ KEEP_FIELDS = ("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_mo
 _POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")
 
 
+def _checked_schedule(text: str | None) -> str | None:
+    return None if text is None else parse_schedule(text).text
+
+
 class SnapshotPolicySettings(XmlModel):
     """What a policy asks for; shared by the stack config, the component and the metadata."""
 
-    schedule: Annotated[str | None, X("@schedule")] = None
+    schedule: Annotated[str | None, X("@schedule"), AfterValidator(_checked_schedule)] = None
     keep_last: Annotated[int, X("@keep-last"), Field(ge=0)] = 0
     keep_hourly: Annotated[int, X("@keep-hourly"), Field(ge=0)] = 0
     keep_daily: Annotated[int, X("@keep-daily"), Field(ge=0)] = 0
@@ -56,13 +60,11 @@ class SnapshotPolicySettings(XmlModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SnapshotPolicySettings:
-        if self.schedule is not None:
-            parse_schedule(self.schedule)
-            if not any(getattr(self, f) for f in KEEP_FIELDS):
-                raise ValueError(
-                    f"schedule {self.schedule!r} with every keep* setting 0 would keep "
-                    "snapshots forever; set keepLast and/or keepHourly/Daily/Weekly/Monthly"
-                )
+        if self.schedule is not None and self.keeps_everything():
+            raise ValueError(
+                f"schedule {self.schedule!r} with every keep* setting 0 would keep "
+                "snapshots forever; set keepLast and/or keepHourly/Daily/Weekly/Monthly"
+            )
         if self.include_memory and self.mode == "disk-only":
             raise ValueError(
                 "includeMemory: a disk-only snapshot has no memory state; use mode auto or "

@@ -51,6 +51,8 @@ class VolumeSpec(XmlModel):
     # Kept outside the XML.
     pool: str = ""
     source: ImageSource | None = None
+    rebuild: int = 0
+    """A clone's rebuild generation: bumping it makes a new clone of the current base."""
 
     def write_extra(self, element: etree._Element) -> None:
         """Ask for a sparse volume: allocation 0, libvirt grows it as data is written."""

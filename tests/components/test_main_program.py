@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -34,11 +35,13 @@ def test_dev_stack_registers_the_estate():
     ]
     assert network.inputs["ownership"] == {"project": "kvm-estate", "stack": "dev", "name": "lan"}
     volumes = {v.name: v.inputs for v in mocks.of_type("kvm:Volume")}
-    assert set(volumes) == {"debian-base@local", "web-1-root", "web-2-root"}
-    assert volumes["debian-base@local"]["source"] == {
-        "path": "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2"
-    }
-    assert volumes["web-1-root"]["backingPath"] == "/mock/dev-debian-base.qcow2"
+    (base_name,) = [n for n in volumes if n.startswith("debian-")]
+    assert re.fullmatch(r"debian-[0-9a-f]{8}@local", base_name), "base named by image version"
+    assert set(volumes) == {base_name, "web-1-root", "web-2-root"}
+    base = volumes[base_name]
+    assert base["source"] == {"path": "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2"}
+    assert volumes["web-1-root"]["backingPath"] == f"/mock/{base['name']}"
+    assert volumes["web-1-root"]["rebuild"] == 0
     assert volumes["web-1-root"]["capacityBytes"] == 10 * 1024**3
     domains = {d.name: d.inputs for d in mocks.of_type("kvm:Domain")}
     assert set(domains) == {"web-1", "web-2"}
@@ -47,6 +50,10 @@ def test_dev_stack_registers_the_estate():
     assert web2["memoryMib"] == 768
     assert web1["name"] == "dev-web-1"
     assert web1["domainType"] == "auto"
+    assert (web1["machine"], web1["firmware"]) == ("q35", "efi"), "gen2"
+    assert web1["rng"] == {"model": "virtio", "backend": "random", "source": "/dev/urandom"}
+    assert web1["guestAgent"]["targetName"] == "org.qemu.guest_agent.0"
+    assert [d["bus"] for d in web1["disks"]] == ["virtio"]
     assert web1["disks"][0]["volume"] == "dev-web-1-root.qcow2"
     assert web1["disks"][0]["pool"] == "dev-vmstore"
     assert [i["network"] for i in web1["interfaces"]] == ["dev-lan", "dev-backend"]
@@ -86,8 +93,18 @@ def test_prod_stack_places_resources_per_host():
     assert networks["lan@hv1"]["forwardMode"] == "bridge"
     assert networks["lan@hv1"]["bridgeName"] == "br0"
     assert len(mocks.of_type("kvm:DhcpReservation")) == 3
-    bases = sorted(v.name for v in mocks.of_type("kvm:Volume") if "base" in v.name)
-    assert bases == ["debian-base@hv1", "debian-base@hv2"]
+    bases = sorted(
+        v.name.split("@")[1] for v in mocks.of_type("kvm:Volume") if v.name.startswith("debian-")
+    )
+    assert bases == ["hv1", "hv2"], "the base image is imported on each host that needs it"
+    pgdata = mocks.named("kvm:Volume", "db-1-pgdata").inputs
+    assert pgdata["capacityBytes"] == 500 * 1024**3
+    db_disks = mocks.named("kvm:Domain", "db-1").inputs["disks"]
+    assert [(d["target"], d["volume"]) for d in db_disks] == [
+        ("vda", "prod-db-1-root.qcow2"),
+        ("vdb", "prod-db-1-pgdata.qcow2"),
+    ]
+    assert mocks.named("kvm:Domain", "db-1").inputs["tpm"]["model"] == "tpm-crb"
     domains = {d.name: d.inputs for d in mocks.of_type("kvm:Domain")}
     assert domains["db-1"]["memoryMib"] == 8192
     assert domains["db-1"]["restartPolicy"] == "manual"

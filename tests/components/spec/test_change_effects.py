@@ -172,14 +172,20 @@ def test_pool_path_is_a_replace_and_autostart_live() -> None:
     }
 
 
-def test_volume_grows_live_but_a_new_base_is_a_replace() -> None:
+def test_volume_grows_live_and_keeps_its_base_until_rebuilt() -> None:
     old = CLONE_VOLUME.model_dump(by_alias=True, exclude_none=True, mode="json")
     changes = classify(
         old, {**old, "capacityBytes": 2 * old["capacityBytes"], "backingPath": "/b"}, VOLUME_RULES
     )
+    assert {c.key: c.effect for c in changes} == {"capacityBytes": Effect.LIVE}
+
+
+def test_a_rebuild_clones_the_new_base() -> None:
+    old = CLONE_VOLUME.model_dump(by_alias=True, exclude_none=True, mode="json")
+    changes = classify(old, {**old, "backingPath": "/b", "rebuild": 1}, VOLUME_RULES)
     assert {c.key: c.effect for c in changes} == {
-        "capacityBytes": Effect.LIVE,
         "backingPath": Effect.REPLACE,
+        "rebuild": Effect.REPLACE,
     }
 
 

@@ -117,6 +117,7 @@ LIVE = DomainSpec(
     vcpus=2,
     machine="pc-i440fx-7.2",
     cpu_mode="custom",
+    cpu_model="qemu64",
     disks=[ROOT, SEED],
     interfaces=[Interface(network="dev-lan", mac="52:54:00:6e:1f:a2")],
     serial=SERIAL,
@@ -124,7 +125,12 @@ LIVE = DomainSpec(
 )
 
 DESIRED = LIVE.model_copy(
-    update={"machine": "pc", "cpu_mode": None, "interfaces": [Interface(network="dev-lan")]}
+    update={
+        "machine": "pc",
+        "cpu_mode": None,
+        "cpu_model": None,
+        "interfaces": [Interface(network="dev-lan")],
+    }
 )
 
 

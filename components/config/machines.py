@@ -1,0 +1,69 @@
+"""Stack-config models of a VM's machine: generation, CPU, disks and devices.
+
+Generations are the operator's choice of machine profile (see components/generations.py):
+gen1 for old guests (i440fx, SeaBIOS, SATA/IDE, e1000), gen2 for current ones (q35, UEFI,
+virtio, optional Secure Boot and TPM 2.0).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from components.config.base import ConfigModel
+from components.config.types import DiskBytes, LibvirtName
+
+Generation = Literal["gen1", "gen2"]
+
+
+class CpuConfig(ConfigModel):
+    """The guest CPU: `host-passthrough` (fastest, not migratable between different CPUs),
+    `host-model`, or a named `model` (e.g. Skylake-Server) that keeps VMs migratable."""
+
+    mode: Literal["host-passthrough", "host-model", "custom"] = "host-model"
+    model: str | None = None
+
+    @model_validator(mode="after")
+    def _model_for_custom(self) -> Self:
+        if self.mode == "custom" and not self.model:
+            raise ValueError("cpu.model is required with mode custom (e.g. Skylake-Server)")
+        if self.mode != "custom" and self.model:
+            raise ValueError(f"cpu.model {self.model!r} needs mode custom")
+        return self
+
+
+class GraphicsConfig(ConfigModel):
+    """A VNC or SPICE console. It listens on loopback unless `listen` says otherwise, and
+    listening beyond loopback needs a `password` (kept as a Pulumi secret)."""
+
+    type: Literal["vnc", "spice"] = "vnc"
+    listen: str = "127.0.0.1"
+    password: str | None = Field(default=None, min_length=1, max_length=8)
+
+    @model_validator(mode="after")
+    def _password_off_loopback(self) -> Self:
+        if self.listen not in ("127.0.0.1", "::1", "localhost") and not self.password:
+            raise ValueError(
+                f"graphics.listen {self.listen!r} is beyond loopback: set graphics.password"
+            )
+        return self
+
+
+class DataDiskConfig(ConfigModel):
+    """An extra disk (an empty volume) that outlives replacements of the VM."""
+
+    name: LibvirtName
+    size: DiskBytes
+    bus: Literal["virtio", "sata", "scsi"] | None = None
+    format: Literal["qcow2", "raw"] = "qcow2"
+    cache: Literal["none", "writeback", "writethrough", "directsync", "unsafe"] | None = None
+    retain_on_delete: bool | None = None
+    """Keep the volume when the VM (or the stack) goes; default: the stack's
+    `defaults.retainDataDisks`."""
+
+
+class DefaultsConfig(ConfigModel):
+    """Stack-wide defaults (prod typically retains data disks)."""
+
+    retain_data_disks: bool = False

@@ -1,0 +1,59 @@
+"""Machine profiles: what generation 1 and generation 2 mean on KVM.
+
+| | gen1 | gen2 |
+|---|---|---|
+| machine | i440fx (`pc`) | q35 |
+| firmware | SeaBIOS | UEFI (OVMF), optional Secure Boot (SMM) |
+| disks / CD-ROM | SATA / IDE | virtio / SATA |
+| NIC | e1000 | virtio |
+| extras | — | virtio RNG, optional TPM 2.0 (swtpm) |
+
+gen1 suits old guests without virtio drivers; gen2 is faster and needs a current guest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from components.config.machines import Generation
+from components.spec.domain import DiskBus, NicModel
+
+CdromBus = Literal["ide", "sata"]
+
+
+@dataclass(frozen=True)
+class MachineProfile:
+    """Devices and firmware a generation stands for."""
+
+    generation: Generation
+    machine: str
+    firmware: Literal["efi"] | None
+    disk_bus: DiskBus
+    cdrom_bus: CdromBus
+    nic_model: NicModel
+    rng: bool
+
+    def disk_target(self, bus: DiskBus, index: int) -> str:
+        """Target name of the `index`-th disk on `bus` (vda, vdb… / sda, sdb…)."""
+        prefix = {"virtio": "vd", "ide": "hd"}.get(bus, "sd")
+        return prefix + "abcdefghijklmnopqrstuvwxyz"[index]
+
+
+PROFILES: dict[str, MachineProfile] = {
+    "gen1": MachineProfile("gen1", "pc", None, "sata", "ide", "e1000", rng=False),
+    "gen2": MachineProfile("gen2", "q35", "efi", "virtio", "sata", "virtio", rng=True),
+}
+
+
+def profile(generation: Generation) -> MachineProfile:
+    """The machine profile of a generation."""
+    return PROFILES[generation]
+
+
+HOST_PACKAGES = {
+    "efi": "ovmf",
+    "secure_boot": "ovmf (Secure Boot firmware: OVMF_CODE_4M.secboot.fd)",
+    "tpm": "swtpm and swtpm-tools",
+}
+"""What to install on a Debian/Ubuntu host when a generation's piece is missing."""

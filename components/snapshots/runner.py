@@ -1,0 +1,188 @@
+"""The scheduled job: for every governed VM on every host, take the due snapshot, then prune.
+
+Meant for cron or a systemd timer (`python -m components.snapshots run --stack prod`), run as
+often as the finest schedule (e.g. every 15 minutes): each run takes at most one snapshot per
+VM — for the schedule's latest slot, if no scheduled snapshot was taken since — so running it
+twice in one period does nothing the second time, and a runner that was down catches up once.
+Scheduled snapshots are named `<policy>-<slot YYYYmmdd-HHMM>`.
+
+Pruning (see `retention`) looks only at snapshots whose tag says a policy made them
+(scheduled and pre-change); a VM whose snapshot failed is not pruned in that run. A host or VM
+that fails is reported and the others still run; the exit code says whether all went well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+import libvirt
+
+from components.snapshots.hosts import GovernedVm, SnapshotHost
+from components.snapshots.operations import SnapshotInfo
+from components.snapshots.retention import prune
+from components.spec.snapshot import SnapshotTag
+from components.spec.snapshot_policy import SnapshotPolicySettings
+
+Clock = Callable[[], datetime]
+Output = Callable[[str], None]
+RUN_ERRORS = (libvirt.libvirtError, RuntimeError, ValueError, OSError)
+"""What a failing host or VM raises; anything else is a bug and stops the run."""
+
+
+def local_clock() -> datetime:
+    """Now, in this machine's local time zone (schedules are local times)."""
+    return datetime.now().astimezone()
+
+
+def scheduled_name(policy: str, slot: datetime) -> str:
+    return f"{policy}-{slot:%Y%m%d-%H%M}"
+
+
+def pre_change_name(now: datetime) -> str:
+    return f"pre-change-{now:%Y%m%d-%H%M%S}"
+
+
+def local(t: datetime, tz: tzinfo | None) -> datetime:
+    """`t` in the runner's time zone (None: this machine's, DST-aware per instant)."""
+    return t.astimezone(tz) if tz is not None else t.astimezone()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A policy-made snapshot (existing or about to be taken) as the prune rule sees it."""
+
+    name: str
+    taken: datetime
+
+
+def prunable(
+    policy: SnapshotPolicySettings,
+    snapshots: Sequence[SnapshotInfo],
+    tz: tzinfo | None,
+    adding: Candidate | None = None,
+) -> list[str]:
+    """Names of the policy-made snapshots the prune rule removes (`adding` counts as taken)."""
+    candidates = [
+        Candidate(s.name, local(s.taken, tz))
+        for s in snapshots
+        if s.tag is not None and s.tag.prunable
+    ]
+    if adding is not None:
+        candidates.append(adding)
+    outcome = prune(candidates, lambda c: c.taken, policy)
+    return [c.name for c in outcome.remove if adding is None or c.name != adding.name]
+
+
+@dataclass(frozen=True)
+class VmPlan:
+    """What one run does to one VM."""
+
+    create: str | None
+    slot: datetime | None
+    delete: tuple[str, ...]
+
+
+def plan_vm(
+    vm: GovernedVm, snapshots: Sequence[SnapshotInfo], now: datetime, tz: tzinfo | None
+) -> VmPlan:
+    """The snapshot due now (if any) and the snapshots the retention rule then removes."""
+    schedule = vm.policy.parsed_schedule()
+    create: str | None = None
+    slot: datetime | None = None
+    if schedule is not None:
+        slot = schedule.last_slot(local(now, tz))
+        name = scheduled_name(vm.policy.name, slot)
+        done = any(
+            s.name == name or (s.tag is not None and s.tag.kind == "scheduled" and s.taken >= slot)
+            for s in snapshots
+        )
+        create = None if done else name
+    adding = Candidate(create, local(now, tz)) if create is not None else None
+    return VmPlan(create, slot, tuple(prunable(vm.policy, snapshots, tz, adding)))
+
+
+@dataclass
+class RunReport:
+    """What a run did (or, dry, would do) and what failed."""
+
+    created: list[tuple[str, str, str]] = field(default_factory=list)
+    deleted: list[tuple[str, str, str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    vms: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
+
+class Runner:
+    """One run over some hosts, with a clock (tests inject a simulated one)."""
+
+    def __init__(
+        self,
+        hosts: Sequence[SnapshotHost],
+        *,
+        clock: Clock = local_clock,
+        tz: tzinfo | None = None,
+        dry_run: bool = False,
+        out: Output = print,
+        err: Output = print,
+    ) -> None:
+        self.hosts = hosts
+        self.clock = clock
+        self.tz = tz
+        self.dry_run = dry_run
+        self.out = out
+        self.err = err
+
+    def run(self) -> RunReport:
+        report = RunReport()
+        now = self.clock()
+        for host in self.hosts:
+            try:
+                vms = host.governed()
+            except RUN_ERRORS as error:
+                self._fail(report, f"{host.uri}: cannot list the governed VMs: {error}")
+                continue
+            for vm in vms:
+                report.vms += 1
+                try:
+                    self._run_vm(host, vm, now, report)
+                except RUN_ERRORS as error:
+                    self._fail(report, f"{host.uri} {vm.domain}: {error}")
+        verb = "would be" if self.dry_run else "were"
+        self.out(
+            f"snapshot run at {now.isoformat(timespec='seconds')}: {report.vms} governed VMs on "
+            f"{len(self.hosts)} hosts; {len(report.created)} snapshots {verb} taken, "
+            f"{len(report.deleted)} {verb} pruned, {len(report.failures)} failures"
+        )
+        return report
+
+    def _run_vm(self, host: SnapshotHost, vm: GovernedVm, now: datetime, report: RunReport) -> None:
+        where = f"{host.uri} {vm.domain}"
+        plan = plan_vm(vm, host.snapshots(vm.domain), now, self.tz)
+        if plan.create is not None:
+            if self.dry_run:
+                self.out(f"{where}: would create {plan.create}")
+            else:
+                tag = SnapshotTag("scheduled", now, vm.policy.name)
+                taken = host.take(vm, plan.create, tag)
+                notes = "".join(f"; {n}" for n in taken.plan.notes)
+                memory = "with memory" if taken.plan.memory else "disk only"
+                self.out(f"{where}: created {plan.create} ({taken.plan.kind}, {memory}{notes})")
+            report.created.append((host.uri, vm.domain, plan.create))
+        elif plan.slot is not None:
+            self.out(f"{where}: nothing due (slot {plan.slot:%Y-%m-%d %H:%M} already taken)")
+        for name in plan.delete:
+            if self.dry_run:
+                self.out(f"{where}: would delete {name} (retention)")
+            else:
+                host.delete(vm.domain, name)
+                self.out(f"{where}: deleted {name} (retention)")
+            report.deleted.append((host.uri, vm.domain, name))
+
+    def _fail(self, report: RunReport, message: str) -> None:
+        report.failures.append(message)
+        self.err(f"FAILED {message}")
