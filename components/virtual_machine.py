@@ -154,7 +154,7 @@ class VirtualMachine(pulumi.ComponentResource):
         ]
         self.domain = LibvirtDomain(
             name,
-            {CONNECTION_KEY: host.uri, **spec.model_dump(by_alias=True, exclude_none=True)},
+            {CONNECTION_KEY: host.uri, **with_secrets(spec)},
             pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[self.root_disk, *self.data_disks, *networks, *self.reservations],
@@ -243,6 +243,20 @@ class VirtualMachine(pulumi.ComponentResource):
             restart_policy=settings.restart_policy,
             shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
         )
+
+
+SECRET_DOMAIN_KEYS = ("graphics",)
+"""Domain inputs that can carry a password: passed as Pulumi secrets, so state, outputs
+and previews never show them in plaintext."""
+
+
+def with_secrets(spec: DomainSpec) -> dict[str, Any]:
+    """The domain's wire inputs, with password-carrying fields wrapped as secrets."""
+    props: dict[str, Any] = spec.model_dump(by_alias=True, exclude_none=True)
+    for key in SECRET_DOMAIN_KEYS:
+        if key in props and "password" in props[key]:
+            props[key] = pulumi.Output.secret(props[key])
+    return props
 
 
 def data_disk_volume(vm: str, disk: str, disk_format: str) -> str:

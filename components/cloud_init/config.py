@@ -16,8 +16,7 @@ import yaml
 from pydantic import AfterValidator, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from components.config.base import ConfigModel
-
-CLOUD_CONFIG_HEADER = "#cloud-config"
+from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER
 
 _USER_NAME_RE = re.compile(r"^[a-z_][a-z0-9_-]*\$?$")
 _MAX_USER_NAME = 32

@@ -17,18 +17,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib.util
 import json
 import logging
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import yaml
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
@@ -110,11 +111,13 @@ class _NoMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return "", {}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):  # type: ignore[misc]
+class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock resource monitor that records registrations and echoes inputs as outputs.
 
     Echoing the wire struct (not a deserialised copy) keeps secrets secret and unknowns
@@ -154,11 +157,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):  # type: ignore[misc]
 
     def RegisterResourceOutputs(  # noqa: N802 - the gRPC method name
         self, request: resource_pb2.RegisterResourceOutputsRequest
-    ) -> Any:
+    ) -> empty_pb2.Empty:
         registration = self.registrations.get(request.urn)
         if registration is not None:
             registration.outputs = _plain_bag(json_format.MessageToDict(request.outputs))
-        return super().RegisterResourceOutputs(request)
+        return empty_pb2.Empty()
 
 
 class _Warnings(logging.Handler):
@@ -212,11 +215,12 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
     data = (_load_yaml(path) or {}) if path.is_file() else {}
     wire: dict[str, str] = {}
     secret_keys: list[str] = []
-    for key, value in (data.get("config") or {}).items():
+    for key, raw in (data.get("config") or {}).items():
         full_key = key if ":" in key else f"{project.name}:{key}"
-        if _has_secure(value):
+        value = raw
+        if _has_secure(raw):
             secret_keys.append(full_key)
-            value = _mask_secure(value)
+            value = _mask_secure(raw)
         wire[full_key] = value if isinstance(value, str) else json.dumps(value)
     return wire, secret_keys
 
@@ -281,12 +285,7 @@ def offline() -> Iterator[None]:
         for name in ("open", "openAuth", "openReadOnly"):
             if hasattr(libvirt, name):
                 replace(libvirt, name, _refuse_libvirt)
-    try:
-        from components.kvm_host import set_host_probe
-    except ImportError:
-        set_host_probe = None
-    if set_host_probe is not None:
-        set_host_probe(None)
+    restore_host_checks = _host_checks_off()
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -296,6 +295,35 @@ def offline() -> Iterator[None]:
             gc.enable()
         for owner, name, value in reversed(restore):
             setattr(owner, name, value)
+        restore_host_checks()
+
+
+def _host_checks_off() -> Callable[[], None]:
+    """Turn off the program's preview-time host checks; return how to turn them back on.
+
+    `set_host_probe(None)` is the program's own switch (a revision may not have it, or not
+    the getters used to restore it).
+    """
+    try:
+        from components import kvm_host
+    except ImportError:
+        return lambda: None
+    probe = getattr(kvm_host, "host_probe", lambda: None)()
+    inspection = importlib.util.find_spec("components.host_inspection")
+    inspector = None
+    if inspection is not None:
+        from components import host_inspection
+
+        inspector = getattr(host_inspection, "host_inspector", lambda: None)()
+    kvm_host.set_host_probe(None)
+
+    def restore() -> None:
+        if probe is not None:
+            kvm_host.set_host_probe(probe)
+        if inspector is not None:
+            host_inspection.set_host_inspector(inspector)
+
+    return restore
 
 
 def _provider_class_reference(provider: object) -> str:

@@ -25,15 +25,20 @@ SECRET = Opaque.SECRET
 UNKNOWN = Opaque.UNKNOWN
 
 
-def is_unknown(value: Any) -> bool:
-    """True when `value` (or anything inside it) is only known after apply."""
-    if value is UNKNOWN:
+def contains(value: Any, marker: Opaque) -> bool:
+    """True when `value` is `marker` or holds it somewhere inside."""
+    if value is marker:
         return True
     if isinstance(value, dict):
-        return any(is_unknown(v) for v in value.values())
+        return any(contains(v, marker) for v in value.values())
     if isinstance(value, list | tuple):
-        return any(is_unknown(v) for v in value)
+        return any(contains(v, marker) for v in value)
     return False
+
+
+def is_unknown(value: Any) -> bool:
+    """True when `value` (or anything inside it) is only known after apply."""
+    return contains(value, UNKNOWN)
 
 
 def to_json(value: Any) -> Any:

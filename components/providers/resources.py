@@ -12,6 +12,7 @@ from typing import Any, cast
 import pulumi
 from pulumi.dynamic import Resource
 
+from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.dhcp_reservation import DhcpReservationProvider
 from components.providers.domain import DomainProvider
 from components.providers.network import NetworkProvider
@@ -151,3 +152,36 @@ class LibvirtSnapshot(Resource, module="kvm", name="Snapshot"):
     ) -> None:
         outputs = SnapshotProvider.computed_keys
         super().__init__(SnapshotProvider(), resource_name, _with_outputs(props, outputs), opts)
+
+
+class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
+    """A VM's cloud-init (NoCloud) seed ISO in a raw volume; attach it as a read-only CD-ROM.
+
+    `userData` and `metaData` are registered as Pulumi secrets whatever the caller passes, and
+    `contentSha256` (a hash of them) is a secret output: none of it is plaintext in the state.
+    """
+
+    name: pulumi.Output[str]
+    pool: pulumi.Output[str]
+    key: pulumi.Output[str]
+    path: pulumi.Output[str]
+
+    @property
+    def content_sha256(self) -> pulumi.Output[str]:
+        """sha256 of the volume's bytes (secret: it is derived from the user-data)."""
+        return _output(self, "contentSha256")
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        provider = CloudInitSeedProvider
+        secrets = {k: pulumi.Output.secret(props[k]) for k in provider.secret_inputs if k in props}
+        secret_outputs = pulumi.ResourceOptions(
+            additional_secret_outputs=[*provider.secret_outputs]
+        )
+        super().__init__(
+            provider(),
+            resource_name,
+            _with_outputs({**props, **secrets}, provider.computed_keys),
+            pulumi.ResourceOptions.merge(secret_outputs, opts),
+        )

@@ -222,3 +222,19 @@ SNAPSHOT_RULES: dict[str, Rule] = {
     "quiesce": Effect.REPLACE,
 }
 """A snapshot is immutable: any change takes a new one (the old one is deleted first)."""
+
+
+SEED_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: Effect.REPLACE,
+    "adopt": Effect.LIVE,
+    "name": Effect.REPLACE,
+    "pool": Effect.REPLACE,
+    "format": Effect.REPLACE,
+    "capacityBytes": Effect.LIVE,
+    "userData": Effect.LIVE,
+    "metaData": Effect.LIVE,
+    "networkConfig": Effect.LIVE,
+}
+"""A cloud-init seed is re-seeded in place (same volume, grown when needed); what that does to
+the VM (cloud-init again at next boot, or a replace) is the VM's `onChange`, not the seed's.
+`capacityBytes` is the provider's (the ISO's size), never compared as an input."""

@@ -111,6 +111,14 @@ def test_prod_stack_places_resources_per_host():
     assert domains["db-1"]["machine"] == "q35"
     assert domains["web-2"]["connectionUri"].startswith("qemu+ssh://admin@hv2")
     assert domains["db-1"]["domainType"] == "kvm"
+    for vm in ("db-1", "web-1", "web-2"):
+        policy = domains[vm]["snapshotPolicy"]
+        assert (policy["name"], policy["schedule"], policy["beforeChange"]) == (
+            "nightly",
+            "daily at 02:00",
+            True,
+        ), f"{vm} is governed by the nightly policy"
+    assert [p.name for p in mocks.of_type(":SnapshotPolicy")] == ["nightly"]
 
 
 def _broken(mutate):

@@ -47,7 +47,10 @@ def purge(host: LabHost, prefix: str) -> None:
                 with contextlib.suppress(libvirt.libvirtError):
                     if dom.isActive():
                         dom.destroy()
-                    dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+                    dom.undefineFlags(
+                        libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                        | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                    )
         for net in conn.listAllNetworks(0):
             if net.name().startswith(prefix):
                 with contextlib.suppress(libvirt.libvirtError):

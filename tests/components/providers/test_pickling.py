@@ -29,6 +29,7 @@ from pulumi.runtime.proto import provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
 from components.providers.base import LibvirtProvider
+from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.domain import DomainProvider
 from components.providers.network import NetworkProvider
 from components.providers.pool import StoragePoolProvider
@@ -46,6 +47,7 @@ PROVIDERS: list[type[LibvirtProvider[Any]]] = [
     NetworkProvider,
     StoragePoolProvider,
     VolumeProvider,
+    CloudInitSeedProvider,
 ]
 URN = "urn:pulumi:test::kvmp::pulumi-python:dynamic:Resource::{}"
 START_TIMEOUT = 60.0
@@ -58,6 +60,13 @@ def sample_inputs(cls: type[LibvirtProvider[Any]], uri: str) -> dict[str, Any]:
         NetworkProvider: lambda: network_inputs(uri, "pk-net"),
         StoragePoolProvider: lambda: pool_inputs(uri, "pk-pool", "/virtual/pk"),
         VolumeProvider: lambda: volume_inputs(uri, "pk-pool", "pk-vol", capacityBytes=1 << 20),
+        CloudInitSeedProvider: lambda: {
+            "connectionUri": uri,
+            "pool": "pk-pool",
+            "name": "pk-cidata.iso",
+            "userData": "#cloud-config\n",
+            "metaData": "instance-id: iid-pk\n",
+        },
     }[cls]()
 
 

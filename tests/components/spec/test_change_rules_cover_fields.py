@@ -15,9 +15,11 @@ from components.spec.changes import (
     DOMAIN_RULES,
     NETWORK_RULES,
     POOL_RULES,
+    SEED_RULES,
     VOLUME_RULES,
     Rule,
 )
+from components.spec.cloud_init_seed import CloudInitSeedSpec
 from components.spec.domain import DomainSpec
 from components.spec.network import NetworkSpec
 from components.spec.pool import PoolSpec
@@ -32,6 +34,7 @@ TABLES = [
     (NetworkSpec, NETWORK_RULES),
     (PoolSpec, POOL_RULES),
     (VolumeSpec, VOLUME_RULES),
+    (CloudInitSeedSpec, SEED_RULES),
 ]
 IDS = [model.__name__ for model, _ in TABLES]
 
