@@ -91,7 +91,12 @@ def pre_change_snapshot(
     if policy is None or not policy.before_change:
         return None
     now = local_clock()
+    taken = {str(n) for n in dom.snapshotListNames(0)}
     name = pre_change_name(now)
+    for number in range(2, 100):  # two changes within one second
+        if name not in taken:
+            break
+        name = f"{pre_change_name(now)}-{number}"
     try:
         taken = take_snapshot(
             dom, name, SnapshotTag("pre-change", now, policy.name), SnapshotOptions.of(policy)

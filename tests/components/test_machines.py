@@ -205,5 +205,5 @@ def test_vcpu_overcommit_defaults_to_four():
 
 
 def test_missing_local_image_is_refused_when_checks_are_on():
-    with pytest.raises(ValueError, match="image.path '/nowhere/x.qcow2' does not exist"):
+    with pytest.raises(ValueError, match=re.escape("image.path '/nowhere/x.qcow2' does not exist")):
         run_program(_estate(image="/nowhere/x.qcow2", inspector=Inspector()))

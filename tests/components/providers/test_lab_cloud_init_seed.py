@@ -150,6 +150,8 @@ def test_refresh_sees_a_tampered_seed_and_update_repairs_it(
         assert outs["contentSha256"] != res.outputs["contentSha256"]
         diff = engine.provider.diff(res.id, outs, res.inputs)
         assert diff.changes is True and diff.replaces == []
+        # A second refresh starts from the tampered outputs: still readable.
+        assert engine.provider.read(res.id, outs).outs == outs
 
         engine.provider.update(res.id, outs, res.inputs)
         assert read_seed_iso(download(lab_host, pool, name)) == files_of(inputs)

@@ -209,3 +209,73 @@ def vm_props_for_delete(host: LabHost, name: str, stack: str) -> dict[str, Any]:
         "ownership": {"project": "kvmp-tests", "stack": stack, "name": name},
         "deleteSnapshots": True,
     }
+
+
+def test_external_snapshot_overlays_survive_updates_and_block_disk_changes(
+    lab_host: LabHost, tiny_guest: TinyGuest, name_prefix: str, lab_scratch: Path
+) -> None:
+    name = f"{name_prefix}ext"
+    policy = {"name": "guard", "beforeChange": True, "mode": "disk-only"}
+    domains = Engine(DomainProvider())
+    with cleaned(lab_host, name_prefix), connection(lab_host) as conn:
+        pool = LabPool.make(conn, name_prefix, lab_scratch)
+        props = vm_props(lab_host, tiny_guest, name, pool, "s", snapshotPolicy=policy)
+        vm = domains.create(props)
+        dom = conn.lookupByName(name)
+        props = {**props, "cmdline": tiny_guest.cmdline("v2", "poweroff")}
+        domains.update(vm, props)  # a restart-effect change: pre-change snapshot, external
+        (pre,) = list_snapshots(dom)
+        overlay = pre.spec.overlay_files()["vda"]
+        assert pre.kind == "external" and overlay.startswith(str(pool.path))
+
+        def disk_source() -> str | None:
+            xml = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+            return xml.find("devices/disk/source").get("file")
+
+        assert disk_source() == overlay
+        props = {**props, "maxMemoryMib": 320}  # rewrites the definition
+        domains.update(vm, props)
+        assert disk_source() == overlay, "the update pointed the disk back past the overlay"
+        assert len(list_snapshots(dom)) == 2, "the second change took its own snapshot"
+        assert domains.provider.diff(vm.id, domains.read(vm)[1], vm.inputs).changes is False
+
+        other = pool.volume(f"{name_prefix}other.qcow2")
+        disks = [{"pool": pool.name, "volume": other, "target": "vda"}]
+        with pytest.raises(ProviderError, match="has external snapshots"):
+            domains.update(vm, {**props, "disks": disks})
+        assert disk_source() != str(pool.path / other)
+
+        domains.update(vm, {**props, "deleteSnapshots": True})
+        domains.delete(vm)
+        assert pool.files() == sorted([f"{name}-root.qcow2", other]), "overlays merged back"
+
+
+def test_a_replace_keeps_internal_snapshots(
+    lab_host: LabHost, tiny_guest: TinyGuest, name_prefix: str, lab_scratch: Path
+) -> None:
+    name = f"{name_prefix}rep"
+    domains = Engine(DomainProvider())
+    with cleaned(lab_host, name_prefix), connection(lab_host) as conn:
+        pool = LabPool.make(conn, name_prefix, lab_scratch)
+        props = vm_props(lab_host, tiny_guest, name, pool, "s", snapshotPolicy=POLICY)
+        vm = domains.create(props)
+        old = conn.lookupByName(name)
+        take_snapshot(old, "golden", SnapshotTag("declared", datetime.now(UTC)), SnapshotOptions())
+        old_uuid = old.UUIDString()
+
+        news = {**props, "machine": "pc-i440fx-7.2"}
+        inputs, diff = domains.diff(vm, news)
+        assert diff.replaces == ["machine"] and diff.delete_before_replace
+        domains.provider.delete(vm.id, vm.outputs)  # the engine: delete first, then create
+        created = domains.provider.create(inputs)
+        new = conn.lookupByName(name)
+        assert created.id == new.UUIDString() != old_uuid
+        snaps = {s.name: s for s in list_snapshots(new)}
+        assert "golden" in snaps
+        (pre,) = [s for s in snaps.values() if s.name.startswith("pre-change-")]
+        assert pre.tag is not None and pre.tag.kind == "pre-change"
+        assert "machine='pc-i440fx-7.2'" in new.XMLDesc(0)
+
+        vm.id, vm.outputs = str(created.id), {**(created.outs or {}), "deleteSnapshots": True}
+        domains.delete(vm)
+        assert name not in [d.name() for d in conn.listAllDomains(0)]
