@@ -24,6 +24,7 @@ from components.isolated_network import IsolatedNetwork
 from components.kvm_host import KvmHost
 from components.nat_network import NatNetwork
 from components.network_base import HostNetwork
+from components.placement import place_vms
 from components.routed_network import RoutedNetwork
 from components.snapshot_policy import SnapshotPolicy
 from components.storage_pool import StoragePool
@@ -76,6 +77,9 @@ def build_estate(config: StackConfig) -> Estate:
         estate.templates[name] = VmTemplate(name, estate.pools[template.pool], profile)
     for name, policy in config.snapshot_policies.items():
         estate.snapshot_policies[name] = SnapshotPolicy(name, policy)
+    placement, moves = place_vms(config)
+    for move in moves:
+        pulumi.log.info(f"{move.vm}: host {move.away_from} is in maintenance; placed on {move.to}")
     for vm in config.vms:
         settings = VmSettings.model_validate(
             vm.model_dump(exclude={"name", "template", "host", "nics", "snapshot_policy"})
@@ -83,7 +87,7 @@ def build_estate(config: StackConfig) -> Estate:
         estate.vms[vm.name] = VirtualMachine(
             vm.name,
             template=estate.templates[vm.template],
-            host=estate.hosts[config.host_of(vm)],
+            host=estate.hosts[placement[vm.name]],
             nics=[
                 Nic(estate.networks[n.network], ip=n.ip, mac=n.mac, model=n.model) for n in vm.nics
             ],

@@ -83,6 +83,8 @@ class KvmHost(pulumi.ComponentResource):
         self.uri = config.uri
         self.domain_type = config.domain_type
         self.config = config
+        self.shared_storage = config.shared_storage
+        self.maintenance = config.maintenance
         self.effective_domain_type: str = config.domain_type
         """kvm or qemu once the host was checked; `auto` while unknown (offline)."""
         self._placed: list[GuestUsage] = []
@@ -107,6 +109,11 @@ class KvmHost(pulumi.ComponentResource):
                 f"host {self.host_name}: VMs will run under {choice.domain_type}: {choice.reason}",
                 self,
             )
+
+    def shares(self, path: str) -> bool:
+        """Whether `path` lies in this host's shared storage."""
+        root = self.shared_storage
+        return root is not None and (path == root or path.startswith(root.rstrip("/") + "/"))
 
     def place(self, vm: str, memory_mib: int, vcpus: int) -> None:
         """Count a VM against the host's capacity; raise (listing the top consumers) when

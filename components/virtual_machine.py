@@ -28,6 +28,7 @@ from components.spec.domain import (
     Graphics,
     GuestAgentChannel,
     Interface,
+    MigrationSettings,
     NicModel,
     Rng,
     SerialConsole,
@@ -110,6 +111,7 @@ class VirtualMachine(pulumi.ComponentResource):
                 settings.disk_size or template.settings.disk_size or base.virtual_size_bytes
             ),
             "rebuild": settings.rebuild,
+            "shared": host.shares(template.pool.path),
         }
         self.root_disk = LibvirtVolume(f"{name}-root", root_props, child)
         self.data_disks = [
@@ -121,6 +123,7 @@ class VirtualMachine(pulumi.ComponentResource):
                     "pool": template.pool.pool_name,
                     "format": disk.format,
                     "capacityBytes": disk.size,
+                    "shared": host.shares(template.pool.path),
                 },
                 pulumi.ResourceOptions(
                     parent=self,
@@ -242,6 +245,11 @@ class VirtualMachine(pulumi.ComponentResource):
             running=settings.running,
             restart_policy=settings.restart_policy,
             shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
+            host_name=host.host_name,
+            migration=MigrationSettings(
+                shared_storage=host.shares(template.pool.path),
+                **settings.migration.model_dump(),
+            ),
         )
 
 

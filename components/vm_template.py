@@ -70,12 +70,14 @@ class VmTemplate(pulumi.ComponentResource):
 
     def base_volume(self, host: KvmHost) -> LibvirtVolume:
         """The current image's base volume on `host`, imported on first use (together with
-        the retained earlier images, which VMs not yet rebuilt still use)."""
-        if host.host_name not in self._bases:
+        the retained earlier images, which VMs not yet rebuilt still use). On shared storage
+        it is imported once, through the first host that needs it, for all hosts."""
+        key = f"shared:{self.pool.path}" if host.shares(self.pool.path) else host.host_name
+        if key not in self._bases:
             retained = [self._import(host, image) for image in self.settings.retained_images]
-            self._bases[host.host_name] = self._import(host, self.settings.image)
+            self._bases[key] = self._import(host, self.settings.image)
             self.retained_bases = retained
-        return self._bases[host.host_name]
+        return self._bases[key]
 
     def _import(self, host: KvmHost, image: ImageConfig) -> LibvirtVolume:
         pool = self.pool.on(host)

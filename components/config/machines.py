@@ -67,3 +67,24 @@ class DefaultsConfig(ConfigModel):
     """Stack-wide defaults (prod typically retains data disks)."""
 
     retain_data_disks: bool = False
+
+
+class MigrationConfig(ConfigModel):
+    """How a VM moves when its host changes (live when running, offline when stopped)."""
+
+    bandwidth_mib: int | None = Field(default=None, gt=0)
+    """Limit in MiB/s; default: unlimited."""
+    auto_converge: bool = False
+    """Throttle the guest's vCPUs when memory changes faster than it can be copied."""
+    post_copy: bool = False
+    """Allow switching to post-copy when the timeout is reached (finishes, never aborts)."""
+    timeout_seconds: int = Field(default=600, gt=0)
+    """Abort (or switch to post-copy) a live migration that takes longer."""
+    tunnelled: bool = False
+    """Send the migration data through the libvirt connection (e.g. over SSH)."""
+    address: str | None = None
+    """The destination's address for migration data (default: its hostname)."""
+    listen_address: str | None = None
+    """The address the destination's QEMU listens on for migration data."""
+    unsafe: bool = False
+    """Migrate although libvirt cannot tell the storage is shared (a local directory)."""

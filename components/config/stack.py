@@ -18,6 +18,7 @@ from components.config.machines import (
     DefaultsConfig,
     Generation,
     GraphicsConfig,
+    MigrationConfig,
 )
 from components.config.networks import MacAddress, NetworkConfig
 from components.config.types import (
@@ -40,6 +41,11 @@ class HostConfig(ConfigModel):
     """VMs' memory may add up to this many times the host's RAM."""
     vcpu_overcommit: float = Field(default=4.0, gt=0)
     """VMs' vCPUs may add up to this many times the host's CPUs."""
+    shared_storage: str | None = Field(default=None, pattern=r"^/")
+    """A directory every host that declares it sees as the same files (NFS, Ceph FS…):
+    pools under it are shared, so VMs migrate without copying their disks."""
+    maintenance: bool = False
+    """Move every VM off this host (to the other hosts with room) and place none on it."""
 
 
 class PoolConfig(ConfigModel):
@@ -152,6 +158,7 @@ class VmSettings(ConfigModel):
     restart_policy: Literal["auto", "manual"] = "auto"
     shutdown_timeout_seconds: int = Field(default=60, ge=0)
     data_disks: list[DataDiskConfig] = Field(default_factory=list)
+    migration: MigrationConfig = Field(default_factory=MigrationConfig)
     delete_snapshots: bool = False
     """Deleting the VM deletes its snapshots too (otherwise a VM with snapshots is kept)."""
     rebuild: int = Field(default=0, ge=0)

@@ -19,13 +19,22 @@ import pulumi
 from lxml import etree
 from pulumi.dynamic import DiffResult
 
-from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.base import (
+    ADOPT_KEY,
+    LibvirtProvider,
+    Props,
+    ProviderError,
+    has_unknowns,
+    is_missing,
+)
+from components.providers.connection import connect
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
+from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.snapshots import domain_guard
 from components.snapshots.hosts import write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
-from components.spec.domain import DomainSpec, same_machine
+from components.spec.domain import DomainSpec, MigrationSettings, same_machine
 from components.spec.ownership import OWNER_NS, Ownership
 
 _POLL_SECONDS = 0.2
@@ -136,10 +145,12 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
     computed_keys = ("uuid", "pendingRestart", "resolvedDomainType")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """The shared diff; under a snapshot policy, says when a pre-change snapshot comes."""
+        """The shared diff; under a snapshot policy, says when a pre-change snapshot comes;
+        a host change is announced as the migration it will be."""
         result = super().diff(_id, olds, news)
         replaces = list(result.replaces or [])
         domain_guard.after_diff(_id, olds, news, self.changes(olds, news), replaces)
+        announce_migration(olds, news)
         return result
 
     def create_object(
@@ -205,9 +216,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         changes: list[FieldChange],
         olds: Mapping[str, Any],
     ) -> Props:
-        dom = _lookup(conn, id_)
-        if dom is None:
-            raise ProviderError(f"domain {spec.name!r} ({id_}) no longer exists; run refresh")
+        dom = self._on_target_host(conn, id_, spec, olds)
         resolved = resolve_domain_type(conn, spec)
         keys = {c.key for c in changes}
         needs_restart = any(c.effect is Effect.RESTART for c in changes)
@@ -245,6 +254,38 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             "pendingRestart": pending,
             "resolvedDomainType": resolved.domain_type,
         }
+
+    def _on_target_host(
+        self,
+        conn: libvirt.virConnect,
+        id_: str,
+        spec: DomainSpec,
+        olds: Mapping[str, Any],
+    ) -> libvirt.virDomain:
+        """The domain on its (new) host, migrating it there first when its host changed.
+
+        A rerun after a failed migration finds the domain still on the old host and tries
+        again; after a migration that succeeded (but a later step failed) it is found on
+        the new host.
+        """
+        source_uri = olds.get(CONNECTION_KEY)
+        if source_uri and source_uri != conn.getURI():
+            source = connect(str(source_uri))
+            dom = _lookup(source, id_)
+            if dom is not None:
+                settings = spec.migration or MigrationSettings()
+                dom, report = migrate(dom, source, conn, conn.getURI(), settings)
+                pulumi.log.info(
+                    f"domain {spec.name}: migrated {olds.get('hostName') or source_uri} → "
+                    f"{spec.host_name or conn.getURI()} ({report.mode}) in "
+                    f"{report.seconds:.1f} s, downtime {report.downtime_ms} ms, snapshots "
+                    f"moved: {list(report.snapshots_moved)}"
+                )
+                return dom
+        dom = _lookup(conn, id_)
+        if dom is None:
+            raise ProviderError(f"domain {spec.name!r} ({id_}) no longer exists; run refresh")
+        return dom
 
     @staticmethod
     def _apply_live(
@@ -299,6 +340,19 @@ def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
     # Keys the definition leaves to libvirt (e.g. the CPU model of a TCG guest) are not
     # compared: the running XML always spells them out.
     return any(key in want and now.get(key) != want[key] for key in RESTART_KEYS)
+
+
+def announce_migration(olds: Mapping[str, Any], news: Mapping[str, Any]) -> None:
+    """Preview line for a host change: `web-1: migrate hv1 → hv2 (live, shared storage)`."""
+    old_uri, new_uri = olds.get(CONNECTION_KEY), news.get(CONNECTION_KEY)
+    if old_uri == new_uri or has_unknowns(new_uri):
+        return
+    settings = MigrationSettings.model_validate(news.get("migration") or {})
+    pulumi.log.info(
+        f"{news.get('name')}: migrate {olds.get('hostName') or old_uri} → "
+        f"{news.get('hostName') or new_uri} "
+        f"({describe(bool(olds.get('running', True)), settings)})"
+    )
 
 
 def comparable(live: DomainSpec, desired: DomainSpec) -> DomainSpec:

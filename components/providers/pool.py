@@ -8,6 +8,7 @@ provider made it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,7 +107,9 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         if pool is None:
             return
         if pool.isActive():
-            pool.refresh(0)
+            # On shared storage another host may have removed the directory already.
+            with contextlib.suppress(libvirt.libvirtError):
+                pool.refresh(0)
             left = sorted(pool.listVolumes())
             if left:
                 raise ProviderError(

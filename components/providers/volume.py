@@ -22,7 +22,7 @@ from components.providers.image_source import (
     open_image,
 )
 from components.providers.pool import lookup_pool
-from components.spec.changes import VOLUME_RULES, FieldChange
+from components.spec.changes import CONNECTION_KEY, VOLUME_RULES, FieldChange
 from components.spec.volume import VolumeSpec, is_import
 
 
@@ -91,6 +91,19 @@ def _import(conn: libvirt.virConnect, pool: libvirt.virStoragePool, spec: Volume
             raise
     pool.refresh(0)
     return pool.storageVolLookupByName(spec.name)
+
+
+def used_by_domains(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> list[str]:
+    """Names of the domains defined on this host that have `vol` as a disk."""
+    pool = vol.storagePoolLookupByVolume().name()
+    users = []
+    for dom in conn.listAllDomains(0):
+        root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+        for source in root.findall("devices/disk/source"):
+            by_volume = (source.get("pool"), source.get("volume")) == (pool, vol.name())
+            if by_volume or source.get("file") == vol.path():
+                users.append(dom.name())
+    return sorted(set(users))
 
 
 def _check_clone_size(conn: libvirt.virConnect, spec: VolumeSpec) -> None:
@@ -190,6 +203,8 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         changes: list[FieldChange],
         olds: Mapping[str, Any],
     ) -> Props:
+        if olds.get(CONNECTION_KEY) != conn.getURI():
+            _pool(conn, spec.pool).refresh(0)  # shared storage: the file is already there
         vol = _lookup(conn, id_)
         if vol is None:
             raise ProviderError(f"volume {spec.name!r} ({id_}) no longer exists; run refresh")
@@ -208,5 +223,11 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
             raise ProviderError(
                 f"{self.label(props)} is the backing file of {users}; not deleting it "
                 "(delete or rebuild those volumes first)"
+            )
+        domains = used_by_domains(conn, vol)
+        if domains:
+            raise ProviderError(
+                f"{self.label(props)} is a disk of domains {domains} on this host; not deleting "
+                "it (a VM that failed to migrate away still uses it)"
             )
         vol.delete(0)

@@ -123,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         _stderr(f"error: {err}")
         return EXIT_USAGE
+    except RUN_ERRORS as err:
+        _stderr(f"FAILED {err}")
+        return EXIT_FAILED
 
 
 def _stderr(message: str) -> None:

@@ -91,10 +91,10 @@ def pre_change_snapshot(
     if policy is None or not policy.before_change:
         return None
     now = local_clock()
-    taken = {str(n) for n in dom.snapshotListNames(0)}
+    existing = {str(n) for n in dom.snapshotListNames(0)}
     name = pre_change_name(now)
     for number in range(2, 100):  # two changes within one second
-        if name not in taken:
+        if name not in existing:
             break
         name = f"{pre_change_name(now)}-{number}"
     try:

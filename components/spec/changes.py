@@ -85,7 +85,9 @@ def _vcpu_effect(old: Props, new: Props) -> Effect:
 
 
 DOMAIN_RULES: dict[str, Rule] = {
-    CONNECTION_KEY: Effect.REPLACE,
+    CONNECTION_KEY: Effect.MIGRATE,
+    "migration": Effect.LIVE,
+    "hostName": Effect.LIVE,
     "adopt": Effect.LIVE,
     "name": Effect.REPLACE,
     "domainType": Effect.REPLACE,
@@ -198,8 +200,16 @@ def _backing_effect(old: Props, new: Props) -> Effect | None:
     return Effect.REPLACE
 
 
+def _volume_host_effect(old: Props, new: Props) -> Effect:
+    """On shared storage the same file is the volume on every host: follow the VM there.
+    Elsewhere a volume on another host is another volume (made and filled, then the old
+    one removed, by the migration of the VM that uses it)."""
+    return Effect.LIVE if old.get("shared") and new.get("shared") else Effect.REPLACE
+
+
 VOLUME_RULES: dict[str, Rule] = {
-    CONNECTION_KEY: Effect.REPLACE,
+    CONNECTION_KEY: _volume_host_effect,
+    "shared": Effect.LIVE,
     "adopt": Effect.LIVE,
     "name": Effect.REPLACE,
     "pool": Effect.REPLACE,

@@ -171,6 +171,9 @@ class DomainSpec(XmlModel):
     running: bool = True
     restart_policy: RestartPolicy = "auto"
     shutdown_timeout_seconds: Annotated[int, Field(ge=0)] = 60
+    migration: MigrationSettings | None = None
+    host_name: str | None = None
+    """The KvmHost's name, so previews say `migrate hv1 → hv2` rather than two URIs."""
     delete_snapshots: bool | None = None
     """True: deleting the domain deletes its snapshots too (otherwise such a delete is refused)."""
 
@@ -241,3 +244,17 @@ def same_machine(desired: str, live: str) -> bool:
     if desired == "q35":
         return is_q35(live)
     return False
+
+
+class MigrationSettings(XmlModel):
+    """How the domain provider moves the VM when its host changes (not part of the XML)."""
+
+    shared_storage: bool = False
+    bandwidth_mib: int | None = None
+    auto_converge: bool = False
+    post_copy: bool = False
+    timeout_seconds: int = 600
+    tunnelled: bool = False
+    address: str | None = None
+    listen_address: str | None = None
+    unsafe: bool = False

@@ -52,6 +52,8 @@ class VolumeSpec(XmlModel):
     pool: str = ""
     source: ImageSource | None = None
     rebuild: int = 0
+    shared: bool = False
+    """The pool lies in storage shared by the hosts: the volume follows its VM between them."""
     """A clone's rebuild generation: bumping it makes a new clone of the current base."""
 
     def write_extra(self, element: etree._Element) -> None:

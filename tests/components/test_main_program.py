@@ -96,7 +96,11 @@ def test_prod_stack_places_resources_per_host():
     bases = sorted(
         v.name.split("@")[1] for v in mocks.of_type("kvm:Volume") if v.name.startswith("debian-")
     )
-    assert bases == ["hv1", "hv2"], "the base image is imported on each host that needs it"
+    assert bases == ["hv1"], "shared storage: the base image is imported once, for both hosts"
+    roots = {v.name: v.inputs for v in mocks.of_type("kvm:Volume") if v.name.endswith("-root")}
+    assert all(r["shared"] for r in roots.values())
+    assert roots["web-2-root"]["connectionUri"].startswith("qemu+ssh://admin@hv2")
+    assert mocks.named("kvm:Domain", "web-2").inputs["migration"]["sharedStorage"] is True
     pgdata = mocks.named("kvm:Volume", "db-1-pgdata").inputs
     assert pgdata["capacityBytes"] == 500 * 1024**3
     db_disks = mocks.named("kvm:Domain", "db-1").inputs["disks"]

@@ -11,7 +11,7 @@ from pulumi.runtime import rpc
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.render import render_seed
 from components.cloud_init.seed import CloudInitSeed, make_seed, seed_volume_name
-from tests.components.mocks import run_program
+from tests.components.mocks import RecordingMocks, run_program
 
 URI = "qemu+ssh://admin@hv1/system"
 CONFIG = CloudInitConfig.model_validate(
@@ -28,7 +28,7 @@ def secret(value: str) -> dict[str, str]:
     return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
 
 
-def register(hostname: str = "web-1") -> list[CloudInitSeed]:
+def register(hostname: str = "web-1") -> tuple[CloudInitSeed, RecordingMocks]:
     made: list[CloudInitSeed] = []
 
     def program() -> None:
@@ -45,13 +45,13 @@ def register(hostname: str = "web-1") -> list[CloudInitSeed]:
             )
         )
 
-    register.mocks = run_program(program)  # type: ignore[attr-defined]
-    return made
+    mocks = run_program(program)
+    [seed] = made
+    return seed, mocks
 
 
 def test_the_seed_resource_carries_the_rendered_files() -> None:
-    [seed] = register()
-    mocks = register.mocks  # type: ignore[attr-defined]
+    seed, mocks = register()
     [registered] = mocks.of_type("kvm:CloudInitSeed")
     assert registered.typ == "pulumi-python:dynamic/kvm:CloudInitSeed"
     assert registered.name == "web-1-cloud-init"
@@ -74,7 +74,7 @@ def test_the_seed_resource_carries_the_rendered_files() -> None:
 
 
 def test_the_cdrom_is_a_read_only_raw_volume_disk() -> None:
-    [seed] = register()
+    seed, _ = register()
     disk = seed.cdrom("sdb", "sata")
     assert disk.model_dump(by_alias=True, exclude_none=True) == {
         "type": "volume",

@@ -233,11 +233,19 @@ def test_external_snapshot_overlays_survive_updates_and_block_disk_changes(
             return xml.find("devices/disk/source").get("file")
 
         assert disk_source() == overlay
-        props = {**props, "maxMemoryMib": 320}  # rewrites the definition
+        props = {**props, "memoryMib": 192}  # no restart, but the definition is rewritten
         domains.update(vm, props)
+        inactive = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+        assert inactive.findtext("currentMemory") == str(192 * 1024)
         assert disk_source() == overlay, "the update pointed the disk back past the overlay"
-        assert len(list_snapshots(dom)) == 2, "the second change took its own snapshot"
+        assert len(list_snapshots(dom)) == 1
         assert domains.provider.diff(vm.id, domains.read(vm)[1], vm.inputs).changes is False
+
+        props = {**props, "maxMemoryMib": 320}  # restart effect: a second pre-change snapshot
+        domains.update(vm, props)
+        (second,) = [s for s in list_snapshots(dom) if s.name != pre.name]
+        assert second.name.startswith("pre-change-")
+        assert disk_source() == second.spec.overlay_files()["vda"]
 
         other = pool.volume(f"{name_prefix}other.qcow2")
         disks = [{"pool": pool.name, "volume": other, "target": "vda"}]

@@ -84,8 +84,20 @@ def test_identity_of_the_vm_is_a_replace(key: str, value: str) -> None:
     assert domain_effects(**{key: value}) == {key: Effect.REPLACE}
 
 
-def test_moving_to_another_host_is_a_replace() -> None:
+def test_moving_to_another_host_is_a_migration_not_a_replace() -> None:
     assert domain_effects(connectionUri="qemu+ssh://other/system") == {
+        "connectionUri": Effect.MIGRATE
+    }
+
+
+def test_volumes_follow_their_vm_on_shared_storage_and_are_copied_elsewhere() -> None:
+    old = {"name": "v", "pool": "p", "connectionUri": "qemu+ssh://a/system", "shared": True}
+    moved = {**old, "connectionUri": "qemu+ssh://b/system"}
+    assert {c.key: c.effect for c in classify(old, moved, VOLUME_RULES)} == {
+        "connectionUri": Effect.LIVE
+    }
+    local = {**old, "shared": False}
+    assert {c.key: c.effect for c in classify(local, {**moved, "shared": False}, VOLUME_RULES)} == {
         "connectionUri": Effect.REPLACE
     }
 

@@ -16,6 +16,7 @@ from components.spec.changes import (
     NETWORK_RULES,
     POOL_RULES,
     SEED_RULES,
+    SNAPSHOT_RULES,
     VOLUME_RULES,
     Rule,
 )
@@ -23,6 +24,7 @@ from components.spec.cloud_init_seed import CloudInitSeedSpec
 from components.spec.domain import DomainSpec
 from components.spec.network import NetworkSpec
 from components.spec.pool import PoolSpec
+from components.spec.snapshot import SnapshotResourceSpec
 from components.spec.volume import VolumeSpec
 from components.spec.xmlbind import XmlModel
 
@@ -33,6 +35,7 @@ TABLES = [
     (DomainSpec, DOMAIN_RULES),
     (NetworkSpec, NETWORK_RULES),
     (PoolSpec, POOL_RULES),
+    (SnapshotResourceSpec, SNAPSHOT_RULES),
     (VolumeSpec, VOLUME_RULES),
     (CloudInitSeedSpec, SEED_RULES),
 ]

@@ -1,0 +1,213 @@
+"""Moving a domain to another host: live when it runs, offline when it is stopped.
+
+The target volumes already exist on the destination (they are resources of their own, made
+before the domain is updated): a live migration either shares them (shared storage) or
+copies the top of each disk's chain into them over NBD; an offline migration moves the
+definition and streams each volume's bytes (vol.download → vol.upload), so it works over
+any libvirt connection. Snapshot metadata, which libvirt does not migrate, is taken off the
+source and redefined on the destination where the snapshots' data travelled with the disks;
+a live copy-storage migration cannot carry internal snapshots and is refused instead of
+losing them. A failed migration leaves the VM (and its snapshot metadata) on the source.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import libvirt
+from lxml import etree
+
+from components.providers.base import ProviderError
+from components.spec.domain import MigrationSettings
+
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """What a migration did, for logs and benchmarks."""
+
+    mode: str
+    """`live, shared storage`, `live, copy storage` or `offline, copied volumes`."""
+    seconds: float
+    downtime_ms: int | None
+    snapshots_moved: tuple[str, ...]
+
+
+def describe(running: bool, settings: MigrationSettings) -> str:
+    """How the move will happen, as the preview says it."""
+    if not running:
+        return (
+            "offline, copied volumes" if not settings.shared_storage else "offline, shared storage"
+        )
+    return "live, shared storage" if settings.shared_storage else "live, copy storage"
+
+
+def _flags(settings: MigrationSettings, running: bool) -> int:
+    flags = (
+        libvirt.VIR_MIGRATE_PERSIST_DEST
+        | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE
+        | libvirt.VIR_MIGRATE_PEER2PEER
+    )
+    if not running:
+        return int(flags | libvirt.VIR_MIGRATE_OFFLINE)
+    flags |= libvirt.VIR_MIGRATE_LIVE
+    if not settings.shared_storage:
+        flags |= libvirt.VIR_MIGRATE_NON_SHARED_INC
+    if settings.unsafe:
+        flags |= libvirt.VIR_MIGRATE_UNSAFE
+    if settings.tunnelled:
+        flags |= libvirt.VIR_MIGRATE_TUNNELLED
+    if settings.auto_converge:
+        flags |= libvirt.VIR_MIGRATE_AUTO_CONVERGE
+    if settings.post_copy:
+        flags |= libvirt.VIR_MIGRATE_POSTCOPY
+    return int(flags)
+
+
+def _params(settings: MigrationSettings) -> dict[str, object]:
+    params: dict[str, object] = {}
+    if settings.address and not settings.tunnelled:
+        params[libvirt.VIR_MIGRATE_PARAM_URI] = f"tcp://{settings.address}"
+    if settings.listen_address:
+        params[libvirt.VIR_MIGRATE_PARAM_LISTEN_ADDRESS] = settings.listen_address
+    if settings.bandwidth_mib:
+        params[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] = settings.bandwidth_mib
+    return params
+
+
+def _volume_disks(dom: libvirt.virDomain) -> list[tuple[str, str]]:
+    """(pool, volume) of each volume-backed disk in the domain's persistent definition."""
+    root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+    found = []
+    for source in root.findall("devices/disk[@type='volume']/source"):
+        pool, volume = source.get("pool"), source.get("volume")
+        if pool and volume:
+            found.append((pool, volume))
+    return found
+
+
+def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, volume: str) -> None:
+    """Stream one volume's bytes from `src` into the same-named volume on `dst`."""
+    source = src.storagePoolLookupByName(pool).storageVolLookupByName(volume)
+    target_pool = dst.storagePoolLookupByName(pool)
+    target_pool.refresh(0)
+    target = target_pool.storageVolLookupByName(volume)
+    length = int(source.info()[2] and _file_length(source))
+    down, up = src.newStream(0), dst.newStream(0)
+    source.download(down, 0, length, 0)
+    target.upload(up, 0, length, 0)
+    try:
+        remaining = length
+        while remaining > 0:
+            data = down.recv(min(CHUNK_BYTES, remaining))
+            if isinstance(data, int) or not data:
+                raise ProviderError(f"copying volume {pool}/{volume}: the stream ended early")
+            up.send(data)
+            remaining -= len(data)
+        down.finish()
+        up.finish()
+    except BaseException:
+        down.abort()
+        up.abort()
+        raise
+    target_pool.refresh(0)
+
+
+def _file_length(vol: libvirt.virStorageVol) -> int:
+    """The volume file's length in bytes (a qcow2 file is shorter than its capacity)."""
+    root = etree.fromstring(vol.XMLDesc(0).encode())
+    physical = root.find("physical")
+    if physical is not None and physical.text:
+        return int(physical.text)
+    return int(vol.info()[1])
+
+
+def _take_snapshot_metadata(dom: libvirt.virDomain) -> list[str]:
+    """Remove the snapshots' metadata (not their data) from the source; return their XML,
+    parents first, so they can be redefined elsewhere."""
+    snapshots = dom.listAllSnapshots(libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL)
+    saved = [snap.getXMLDesc(libvirt.VIR_DOMAIN_SNAPSHOT_XML_SECURE) for snap in snapshots]
+    for snap in reversed(snapshots):
+        snap.delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+    return saved
+
+
+def _redefine(dom: libvirt.virDomain, saved: list[str]) -> list[str]:
+    names = []
+    for xml in saved:
+        snap = dom.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
+        names.append(snap.getName())
+    return names
+
+
+def migrate(
+    dom: libvirt.virDomain,
+    src: libvirt.virConnect,
+    dst: libvirt.virConnect,
+    dst_uri: str,
+    settings: MigrationSettings,
+) -> tuple[libvirt.virDomain, MigrationReport]:
+    """Move `dom` from `src` to `dst`; return the domain on `dst` and what happened."""
+    import time
+
+    running = bool(dom.isActive())
+    mode = describe(running, settings)
+    if running and not settings.shared_storage and dom.snapshotNum(0) > 0:
+        raise ProviderError(
+            f"domain {dom.name()} has snapshots {sorted(dom.snapshotListNames(0))}, which a live "
+            "migration without shared storage cannot carry (only the disks' current data is "
+            "copied); stop the VM first (an offline migration copies them) or delete them"
+        )
+    saved = _take_snapshot_metadata(dom)
+    started = time.monotonic()
+    timer = _abort_after(dom, settings) if running else None
+    try:
+        if not running and not settings.shared_storage:
+            for pool, volume in _volume_disks(dom):
+                _copy_volume(src, dst, pool, volume)
+        moved = dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
+        del moved  # the p2p call returns nothing useful; look the domain up on dst
+    except libvirt.libvirtError as err:
+        _redefine(dom, saved)
+        raise ProviderError(
+            f"migrating domain {dom.name()} ({mode}) to {dst_uri} failed; it stays on "
+            f"{src.getURI()}: {err}"
+        ) from err
+    finally:
+        if timer is not None:
+            timer.cancel()
+    seconds = time.monotonic() - started
+    target = dst.lookupByUUIDString(dom.UUIDString())
+    if running and not target.isActive():
+        raise ProviderError(f"domain {dom.name()} arrived on {dst_uri} but is not running")
+    downtime = _downtime_ms(target) if running else None
+    return target, MigrationReport(mode, seconds, downtime, tuple(_redefine(target, saved)))
+
+
+def _abort_after(dom: libvirt.virDomain, settings: MigrationSettings) -> threading.Timer:
+    """Past the timeout: switch to post-copy when allowed, else abort (the VM stays put)."""
+
+    def expire() -> None:
+        try:
+            if settings.post_copy:
+                dom.migrateStartPostCopy(0)
+            else:
+                dom.abortJob()
+        except libvirt.libvirtError:
+            pass  # the job already finished
+
+    timer = threading.Timer(settings.timeout_seconds, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _downtime_ms(dom: libvirt.virDomain) -> int | None:
+    try:
+        stats = dom.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+    except libvirt.libvirtError:
+        return None
+    value = stats.get("downtime")
+    return int(value) if value is not None else None
