@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
+from components.config.host_uri import connection_uri
 from components.config.stack import HostConfig
 from components.host_inspection import (
     GuestUsage,
@@ -17,6 +18,8 @@ from components.host_inspection import (
     set_host_inspector,
 )
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
+from components.providers.resources import LibvirtHostFacts
+from components.spec.changes import CONNECTION_KEY
 
 HostProbe = Callable[[str], DomainTypeChoice]
 """Given a libvirt URI, decide the domain type (connects to the host)."""
@@ -62,10 +65,16 @@ class KvmHost(pulumi.ComponentResource):
     With `domain_type='auto'` the host is checked at preview: kvm only where the CPU really
     has vmx/svm and libvirt offers kvm; otherwise VMs run under qemu (TCG) and a warning
     says why. An unreachable host is a warning here; the providers fail on it at apply.
+
+    `uri` is what every resource on the host connects with: the configured URI plus the SSH
+    options (`ssh=`). The host's facts (versions, CPU, memory, machine types, firmware,
+    pools, the domain-type decision) are read at apply by a `kvm:HostFacts` child and
+    exported as the `facts` output.
     """
 
     uri: str
     domain_type: str
+    facts: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,
@@ -80,7 +89,7 @@ class KvmHost(pulumi.ComponentResource):
             raise component_error("KvmHost", name, err) from None
         super().__init__("kvm:index:KvmHost", name, None, opts)
         self.host_name = name
-        self.uri = config.uri
+        self.uri = connection_uri(config.uri, config.ssh)
         self.domain_type = config.domain_type
         self.config = config
         self.shared_storage = config.shared_storage
@@ -90,9 +99,20 @@ class KvmHost(pulumi.ComponentResource):
         self._placed: list[GuestUsage] = []
         self._machines: dict[tuple[str, str], MachineSupport | None] = {}
         self._capacity: HostCapacity | None = None
+        if config.ssh is not None and config.ssh.no_verify:
+            pulumi.log.warn(
+                f"host {name}: ssh.noVerify: an unknown host key at {config.uri} is accepted",
+                self,
+            )
         if config.domain_type == "auto" and _probe is not None:
             self._check_domain_type(_probe)
-        self.register_outputs({"uri": self.uri, "domainType": self.domain_type})
+        self.facts_resource = LibvirtHostFacts(
+            f"{name}-facts", {CONNECTION_KEY: self.uri}, pulumi.ResourceOptions(parent=self)
+        )
+        self.facts = self.facts_resource.facts
+        self.register_outputs(
+            {"uri": self.uri, "domainType": self.domain_type, "facts": self.facts}
+        )
 
     def _check_domain_type(self, probe: HostProbe) -> None:
         try:

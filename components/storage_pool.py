@@ -38,7 +38,12 @@ class StoragePool(pulumi.ComponentResource):
         for host in hosts:
             self._instances[host.host_name] = LibvirtStoragePool(
                 f"{name}@{host.host_name}",
-                {CONNECTION_KEY: host.uri, "name": self.pool_name, "path": path},
+                {
+                    CONNECTION_KEY: host.uri,
+                    "name": self.pool_name,
+                    "path": path,
+                    "shared": host.shares(path),
+                },
                 pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({"name": self.pool_name, "path": path})

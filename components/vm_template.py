@@ -72,24 +72,28 @@ class VmTemplate(pulumi.ComponentResource):
         """The current image's base volume on `host`, imported on first use (together with
         the retained earlier images, which VMs not yet rebuilt still use). On shared storage
         it is imported once, through the first host that needs it, for all hosts."""
-        key = f"shared:{self.pool.path}" if host.shares(self.pool.path) else host.host_name
+        shared = host.shares(self.pool.path)
+        key = "shared" if shared else host.host_name
         if key not in self._bases:
-            retained = [self._import(host, image) for image in self.settings.retained_images]
-            self._bases[key] = self._import(host, self.settings.image)
+            retained = [self._import(host, i, key) for i in self.settings.retained_images]
+            self._bases[key] = self._import(host, self.settings.image, key)
             self.retained_bases = retained
         return self._bases[key]
 
-    def _import(self, host: KvmHost, image: ImageConfig) -> LibvirtVolume:
+    def _import(self, host: KvmHost, image: ImageConfig, place: str) -> LibvirtVolume:
+        """One base volume; `place` is the host's name, or `shared` for shared storage (one
+        file for every host, reached through whichever host needs it first)."""
         pool = self.pool.on(host)
         source = {"path": image.path, "url": image.url, "sha256": image.sha256}
         return LibvirtVolume(
-            f"{self.template_name}-{image_version(image)}@{host.host_name}",
+            f"{self.template_name}-{image_version(image)}@{place}",
             {
                 CONNECTION_KEY: host.uri,
                 "name": self._base_name(image),
                 "pool": pool.name,
                 "format": image.format,
                 "source": {k: v for k, v in source.items() if v is not None},
+                "shared": place == "shared",
             },
             pulumi.ResourceOptions(parent=self, depends_on=[pool]),
         )

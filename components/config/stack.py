@@ -12,6 +12,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from components.config.base import ConfigModel
+from components.config.host_uri import SshConfig, check_ssh_options
 from components.config.machines import (
     CpuConfig,
     DataDiskConfig,
@@ -36,6 +37,8 @@ class HostConfig(ConfigModel):
     """A KVM host reached through libvirt."""
 
     uri: LibvirtUri
+    ssh: SshConfig | None = None
+    """qemu+ssh / qemu+libssh hosts: user, port, keyFile, knownHosts, noVerify."""
     domain_type: Literal["auto", "kvm", "qemu"] = "auto"
     memory_overcommit: float = Field(default=1.0, gt=0)
     """VMs' memory may add up to this many times the host's RAM."""
@@ -46,6 +49,11 @@ class HostConfig(ConfigModel):
     pools under it are shared, so VMs migrate without copying their disks."""
     maintenance: bool = False
     """Move every VM off this host (to the other hosts with room) and place none on it."""
+
+    @model_validator(mode="after")
+    def _ssh_fits_uri(self) -> Self:
+        check_ssh_options(self.uri, self.ssh)
+        return self
 
 
 class PoolConfig(ConfigModel):

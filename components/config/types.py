@@ -7,16 +7,13 @@ says what would be accepted; the model adds the config path (`vms[1].memory`).
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer
 
+from components.config.host_uri import check_host_uri
 from components.spec.names import check_bridge_name, check_libvirt_name
 from components.spec.sizes import format_size, parse_mib, parse_size
-
-_URI_SCHEMES = ("qemu", "qemu+ssh", "qemu+tls", "qemu+tcp", "qemu+unix", "qemu+libssh2", "test")
-_URI_RE = re.compile(r"^(?P<scheme>[a-z0-9+]+)://[^\s]*/(system|session|[^\s]*)")
 
 
 def _memory_mib(value: object) -> int:
@@ -25,18 +22,6 @@ def _memory_mib(value: object) -> int:
 
 def _disk_bytes(value: object) -> int:
     return parse_size(value)
-
-
-def _uri(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a libvirt URI")
-    match = _URI_RE.match(value)
-    if match is None or match.group("scheme") not in _URI_SCHEMES:
-        raise ValueError(
-            f"{value!r} is not a libvirt URI; use e.g. qemu:///system or "
-            "qemu+ssh://admin@hv1/system"
-        )
-    return value
 
 
 def _ipv4_network(value: object) -> ipaddress.IPv4Network:
@@ -66,7 +51,8 @@ MemoryMiB = Annotated[
 DiskBytes = Annotated[int, BeforeValidator(_disk_bytes), PlainSerializer(format_size)]
 """A disk size; plain numbers are bytes ("10GiB", "512MiB")."""
 
-LibvirtUri = Annotated[str, BeforeValidator(_uri)]
+LibvirtUri = Annotated[str, BeforeValidator(check_host_uri)]
+"""A host URI of one of the kinds `components.config.host_uri` accepts."""
 Ipv4Subnet = Annotated[ipaddress.IPv4Network, BeforeValidator(_ipv4_network)]
 Ipv4Address = Annotated[ipaddress.IPv4Address, BeforeValidator(_ipv4)]
 LibvirtName = Annotated[str, BeforeValidator(lambda v: check_libvirt_name(str(v)))]

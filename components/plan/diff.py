@@ -144,7 +144,9 @@ def _changed(plan: Plan, old: PlannedResource, new: PlannedResource) -> ObjectCh
     rules = change_rules(new.provider) or {}
     diffs: list[FieldDiff] = []
     effects: list[Effect] = []
-    for change in _classify(old.inputs, new.inputs, rules):
+    changes = _classify(old.inputs, new.inputs, rules)
+    order = fields.field_order([c.key for c in changes])
+    for change in sorted(changes, key=lambda c: order.index(c.key)):
         effects.append(change.effect)
         before = old.inputs.get(change.key, _MISSING)
         after = new.inputs.get(change.key, _MISSING)

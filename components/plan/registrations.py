@@ -22,7 +22,7 @@ import json
 import logging
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,11 +208,12 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
     """The stack's config in Pulumi's wire form (`project:key` → string) and its secret keys.
 
     Encrypted values (`secure: …`) cannot be read offline; they are passed as SECRET_TEXT
-    and marked secret, so the program sees a secret either way. A missing stack file is an
-    empty config (a stack that does not exist yet at that revision).
+    and marked secret, so the program sees a secret either way.
     """
     path = project.stack_file(stack)
-    data = (_load_yaml(path) or {}) if path.is_file() else {}
+    if not path.is_file():
+        raise PlanError(f"stack {stack!r} has no stack file {path}")
+    data = _load_yaml(path) or {}
     wire: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, raw in (data.get("config") or {}).items():
@@ -258,11 +259,13 @@ def offline() -> Iterator[None]:
     - No provider pickling: dynamic resources serialise their provider with dill at
       registration so the engine can run it later. A plan never runs a provider, so for
       the run the SDK's serialiser records only the provider's class (the diff takes the
-      class's change rules from it); this is most of the cost of a large plan otherwise.
+      class's change rules from it). Pickling costs about a fifth of a 1000-VM plan.
     - No source positions: the SDK walks the Python stack at every registration to tell
-      the engine where the resource was declared; a plan has no engine to tell.
+      the engine where the resource was declared; a plan has no engine to tell (another
+      sixth of a large plan).
     - No cyclic GC during the run: a program of thousands of resources keeps every
-      object alive to the end, so collections only rescan a growing heap.
+      object alive to the end, so collections only rescan a growing heap (with GC on, a
+      1000-VM plan takes twice as long and grows faster than the number of VMs).
     """
     from pulumi.dynamic import dynamic
     from pulumi.runtime import resource as runtime_resource
@@ -389,11 +392,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     json.dump(result, sys.stdout, sort_keys=True)
     return 0
-
-
-def registrations_of(data: Mapping[str, Any]) -> list[Registration]:
-    """`evaluate`'s result back as Registration objects."""
-    return [Registration(**r) for r in data["resources"]]
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def plan_of_directory(project_dir: Path, stack: str) -> Plan:
     """The plan of the program in `project_dir` (in process when that is safe)."""
     if uses_own_components(project_dir):
         return plan_in_process(project_dir, stack)
-    return _finish(_start(project_dir, stack), f"{project_dir}")
+    return _finish(_start(project_dir, stack), str(project_dir))
 
 
 def _start(project_dir: Path, stack: str) -> subprocess.Popen[str]:
@@ -113,19 +113,24 @@ def plans_for_diff(project_dir: Path, stack: str, revision: str) -> tuple[Plan, 
     top = Path(_git(project_dir, "rev-parse", "--show-toplevel")).resolve()
     relative = project_dir.relative_to(top)
     short = _git(top, "rev-parse", "--short", f"{revision}^{{commit}}")
-    label = revision if revision == short else f"{revision} ({short})"
+    label = short if revision.startswith(short) else f"{revision} ({short})"
     with worktree(top, revision) as tree:
         old_dir = tree / relative
         if not (old_dir / "Pulumi.yaml").is_file():
             raise PlanError(f"{relative or '.'} has no Pulumi.yaml at {label}")
-        old_child = _start(old_dir, stack)
+        old_project = registrations.Project.load(old_dir)
         new_child = _start(project_dir, stack)
+        old_child = _start(old_dir, stack) if old_project.stack_file(stack).is_file() else None
         try:
-            old = _finish(old_child, label)
             new = _finish(new_child, "the working tree")
+            if old_child is None:  # the stack is new: everything in it is a create
+                old = Plan(old_project.name, stack, ())
+                label += " (no such stack)"
+            else:
+                old = _finish(old_child, label)
         finally:
             for child in (old_child, new_child):
-                if child.poll() is None:
+                if child is not None and child.poll() is None:
                     child.kill()
                     child.wait()
     return old, new, label

@@ -2,7 +2,7 @@
 
 The target volumes already exist on the destination (they are resources of their own, made
 before the domain is updated): a live migration either shares them (shared storage) or
-copies the top of each disk's chain into them over NBD; an offline migration moves the
+copies each disk's data into them over NBD; an offline migration moves the
 definition and streams each volume's bytes (vol.download → vol.upload), so it works over
 any libvirt connection. Snapshot metadata, which libvirt does not migrate, is taken off the
 source and redefined on the destination where the snapshots' data travelled with the disks;
@@ -54,7 +54,10 @@ def _flags(settings: MigrationSettings, running: bool) -> int:
         return int(flags | libvirt.VIR_MIGRATE_OFFLINE)
     flags |= libvirt.VIR_MIGRATE_LIVE
     if not settings.shared_storage:
-        flags |= libvirt.VIR_MIGRATE_NON_SHARED_INC
+        # A full copy: libvirt cannot do an incremental copy into disks that reference pool
+        # volumes ("pre-creation of storage targets ... not supported"), and the target
+        # volumes exist already (made by their resources on the destination).
+        flags |= libvirt.VIR_MIGRATE_NON_SHARED_DISK
     if settings.unsafe:
         flags |= libvirt.VIR_MIGRATE_UNSAFE
     if settings.tunnelled:

@@ -106,6 +106,12 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         pool = _lookup(conn, id_)
         if pool is None:
             return
+        if props.get("shared"):
+            # Other hosts' pools use the same directory: forget it here, touch no file.
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()
+            return
         if pool.isActive():
             # On shared storage another host may have removed the directory already.
             with contextlib.suppress(libvirt.libvirtError):

@@ -15,6 +15,7 @@ from pulumi.dynamic import Resource
 from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.dhcp_reservation import DhcpReservationProvider
 from components.providers.domain import DomainProvider
+from components.providers.host_facts_resource import HostFactsProvider
 from components.providers.network import NetworkProvider
 from components.providers.network_reference import NetworkReferenceProvider
 from components.providers.pool import StoragePoolProvider
@@ -185,3 +186,27 @@ class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
             _with_outputs({**props, **secrets}, provider.computed_keys),
             pulumi.ResourceOptions.merge(secret_outputs, opts),
         )
+
+
+class LibvirtHostFacts(Resource, module="kvm", name="HostFacts"):
+    """What a host is and offers (read-only; deleting it leaves the host alone)."""
+
+    hostname: pulumi.Output[str]
+    arch: pulumi.Output[str]
+    cpus: pulumi.Output[int]
+    architectures: pulumi.Output[list[str]]
+    firmware: pulumi.Output[list[str]]
+
+    @property
+    def facts(self) -> pulumi.Output[dict[str, Any]]:
+        """Every fact in one map, camelCase keys as in the state (`libvirtVersion`, …)."""
+        keys = HostFactsProvider.computed_keys
+        return pulumi.Output.all(*(_output(self, k) for k in keys)).apply(
+            lambda values: dict(zip(keys, values, strict=True))
+        )
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        outputs = HostFactsProvider.computed_keys
+        super().__init__(HostFactsProvider(), resource_name, _with_outputs(props, outputs), opts)

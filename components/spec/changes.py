@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.spec.connection_uri import same_daemon
+
 CONNECTION_KEY = "connectionUri"
 """Every resource's libvirt URI input: the host it lives on."""
 
@@ -185,6 +187,7 @@ POOL_RULES: dict[str, Rule] = {
     "name": Effect.REPLACE,
     "path": Effect.REPLACE,
     "autostart": Effect.LIVE,
+    "shared": Effect.LIVE,
 }
 
 
@@ -248,3 +251,16 @@ SEED_RULES: dict[str, Rule] = {
 """A cloud-init seed is re-seeded in place (same volume, grown when needed); what that does to
 the VM (cloud-init again at next boot, or a replace) is the VM's `onChange`, not the seed's.
 `capacityBytes` is the provider's (the ISO's size), never compared as an input."""
+
+
+def _facts_host_effect(old: Props, new: Props) -> Effect:
+    """Another URI to the same daemon (another SSH key, say) just re-reads the facts."""
+    same = same_daemon(str(old.get(CONNECTION_KEY)), str(new.get(CONNECTION_KEY)))
+    return Effect.LIVE if same else Effect.REPLACE
+
+
+HOST_FACTS_RULES: dict[str, Rule] = {
+    CONNECTION_KEY: _facts_host_effect,
+    "adopt": Effect.LIVE,
+}
+"""A host's facts are outputs only: refresh shows them changing; another host is a replace."""

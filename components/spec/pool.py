@@ -16,3 +16,6 @@ class PoolSpec(XmlModel):
     name: Annotated[str, X("name")]
     path: Annotated[str, X("target/path")]
     autostart: bool = True
+    shared: bool = False
+    """The directory is shared storage other hosts use too: deleting this host's pool
+    leaves the directory and its files alone."""

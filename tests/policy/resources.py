@@ -26,7 +26,9 @@ def domain(name: str = "web-1", stack: str = "prod", **props: Any) -> RuleResour
         "maxMemoryMib": 2048,
         "machine": "q35",
         "firmware": "efi",
-        "disks": [{"pool": f"{stack}-vmstore", "volume": f"{stack}-{name}-root.qcow2", "target": "vda"}],
+        "disks": [
+            {"pool": f"{stack}-vmstore", "volume": f"{stack}-{name}-root.qcow2", "target": "vda"}
+        ],
     }
     return RuleResource(
         urn(stack, f"{VM}${DOMAIN}", name),
@@ -50,12 +52,18 @@ def volume(
     )
 
 
-def network(name: str, address: str, prefix: int, stack: str = "prod", uri: str = URI) -> RuleResource:
+def network(
+    name: str, address: str, prefix: int, stack: str = "prod", uri: str = URI
+) -> RuleResource:
     return RuleResource(
         urn(stack, NETWORK, f"{name}@{uri[-12:]}"),
         NETWORK,
         name,
-        {"connectionUri": uri, "name": f"{stack}-{name}", "ips": [{"address": address, "prefix": prefix}]},
+        {
+            "connectionUri": uri,
+            "name": f"{stack}-{name}",
+            "ips": [{"address": address, "prefix": prefix}],
+        },
     )
 
 

@@ -25,7 +25,9 @@ def _engine_view(resource: RuleResource, *, protect: bool = False) -> PolicyReso
         protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], resource.parent
     )
     props = unknown_checking_proxy(dict(resource.props))
-    return PolicyResource(resource.type, props, resource.urn, resource.name, opts, None, None, [], {})
+    return PolicyResource(
+        resource.type, props, resource.urn, resource.name, opts, None, None, [], {}
+    )
 
 
 def _run_pack(resources: list[PolicyResource], config=None) -> list[tuple[str, str, str | None]]:

@@ -149,10 +149,13 @@ def test_overlapping_networks_on_one_host_fail():
 
 
 def test_disjoint_networks_and_other_hosts_pass():
-    assert _rule(
-        [network("lan", "10.70.0.1", 24), network("backend", "10.71.0.1", 24)],
-        "no-overlapping-networks",
-    ) == []
+    assert (
+        _rule(
+            [network("lan", "10.70.0.1", 24), network("backend", "10.71.0.1", 24)],
+            "no-overlapping-networks",
+        )
+        == []
+    )
     other_host = network("lan", "10.70.0.1", 24, uri="qemu+ssh://admin@hv2/system")
     assert _rule([network("lan", "10.70.0.1", 24), other_host], "no-overlapping-networks") == []
 
@@ -229,7 +232,9 @@ def test_host_passthrough_is_advisory_and_host_model_passes():
 
 def test_enforcement_level_can_be_raised_or_disabled():
     resources = [domain("db-1", cpuMode="host-passthrough")]
-    raised = check(resources, {"host-passthrough-blocks-migration": {"enforcementLevel": "mandatory"}})
+    raised = check(
+        resources, {"host-passthrough-blocks-migration": {"enforcementLevel": "mandatory"}}
+    )
     assert [v.mandatory for v in raised if v.rule == "host-passthrough-blocks-migration"] == [True]
     off = check(resources, {"host-passthrough-blocks-migration": {"enforcementLevel": "disabled"}})
     assert not [v for v in off if v.rule == "host-passthrough-blocks-migration"]

@@ -50,9 +50,7 @@ def _plan(project, stack, *flags):
 
 @pytest.mark.parametrize("flags", [[], ["--format", "json"], ["--xml", "--policy"]])
 def test_secret_inputs_outputs_and_config_print_as_secret(tmp_path, flags):
-    project = inline_project(
-        tmp_path, SECRET_PROGRAM, {"inline:apiKey": {"secure": CIPHERTEXT}}
-    )
+    project = inline_project(tmp_path, SECRET_PROGRAM, {"inline:apiKey": {"secure": CIPHERTEXT}})
     code, text = _plan(project, "test", *flags)
     assert code == 0
     assert PLAINTEXT not in text and CIPHERTEXT not in text

@@ -31,6 +31,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components.providers.base import LibvirtProvider
 from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.domain import DomainProvider
+from components.providers.host_facts_resource import HostFactsProvider
 from components.providers.network import NetworkProvider
 from components.providers.pool import StoragePoolProvider
 from components.providers.volume import VolumeProvider
@@ -48,6 +49,7 @@ PROVIDERS: list[type[LibvirtProvider[Any]]] = [
     StoragePoolProvider,
     VolumeProvider,
     CloudInitSeedProvider,
+    HostFactsProvider,
 ]
 URN = "urn:pulumi:test::kvmp::pulumi-python:dynamic:Resource::{}"
 START_TIMEOUT = 60.0
@@ -67,6 +69,7 @@ def sample_inputs(cls: type[LibvirtProvider[Any]], uri: str) -> dict[str, Any]:
             "userData": "#cloud-config\n",
             "metaData": "instance-id: iid-pk\n",
         },
+        HostFactsProvider: lambda: {"connectionUri": uri},
     }[cls]()
 
 
