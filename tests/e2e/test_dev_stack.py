@@ -37,14 +37,14 @@ def _dev_config(host: LabHost, scratch: Path, guest: TinyGuest) -> dict[str, Any
     image = make_base_image(scratch / "debian.qcow2", size_mib=64, marker=BASE_MARKER)
     config["templates"]["debian"].update(
         image={"path": str(image)},
-        memory="96MiB",
-        maxMemory="256MiB",
+        memory="256MiB",  # gen2 boots OVMF, which needs about 256 MiB
+        maxMemory="512MiB",
         diskSize="128MiB",
         kernel=str(guest.kernel),
         initrd=str(guest.initrd),
     )
     for vm in config["vms"]:
-        vm["memory"] = "96MiB"
+        vm["memory"] = "256MiB"
         vm["cmdline"] = guest.cmdline(vm["name"], mode="loop", read="/dev/vda")
         vm["shutdownTimeoutSeconds"] = 5
     return config
@@ -88,7 +88,8 @@ def test_dev_stack_lifecycle(dev_stack: Harness, lab_host: LabHost, name_prefix:
             ("10.231.7.100", "10.231.7.199")
         ]
         pool.refresh(0)
-        base = pool.storageVolLookupByName(f"{prefix}debian-base.qcow2")
+        (base_name,) = [v for v in pool.listVolumes() if v.startswith(f"{prefix}debian-")]
+        base = pool.storageVolLookupByName(base_name)
         domains = _domains(conn, prefix)
         assert sorted(domains) == [f"{prefix}web-1", f"{prefix}web-2"]
         for name, dom in domains.items():
@@ -107,7 +108,7 @@ def test_dev_stack_lifecycle(dev_stack: Harness, lab_host: LabHost, name_prefix:
 
         web1 = domains[f"{prefix}web-1"]
         uuid, domain_id = web1.UUIDString(), web1.ID()
-        dev_stack.config["vms"][0]["memory"] = "192MiB"
+        dev_stack.config["vms"][0]["memory"] = "384MiB"
         changed = dev_stack.up()
         assert changed.changed() == {changed_urn(changed, "web-1"): "update"}
         web1 = conn.lookupByName(f"{prefix}web-1")
@@ -115,7 +116,7 @@ def test_dev_stack_lifecycle(dev_stack: Harness, lab_host: LabHost, name_prefix:
         # The tiny guest has no balloon driver, so the live balloon size is not observable;
         # the definition (what the next boot uses) must carry the new size.
         config = etree.fromstring(web1.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
-        assert config.findtext("currentMemory") == str(192 * 1024)
+        assert config.findtext("currentMemory") == str(384 * 1024)
 
         bystander = conn.defineXML(
             f"<domain type='qemu'><name>{name_prefix}bystander</name><memory unit='MiB'>64"
