@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
+from components.cloud_init.config import CloudInitConfig
+from components.cloud_init.seed import make_seed, seed_volume_name
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile
 from components.kvm_host import KvmHost, component_error
@@ -155,12 +157,37 @@ class VirtualMachine(pulumi.ComponentResource):
             )
             if ip is not None
         ]
+        domain_props: dict[str, Any] = {CONNECTION_KEY: host.uri, **with_secrets(spec)}
+        seeds: list[pulumi.Resource] = []
+        cloud = cloud_init_of(template, settings)
+        if cloud is not None:
+            seed = make_seed(
+                f"{name}-cloud-init",
+                self.domain_name,
+                hostname=name,
+                host_uri=host.uri,
+                pool_name=template.pool.pool_name,
+                config=cloud,
+                parent=self,
+                depends_on=[template.pool.on(host)],
+            )
+            domain_props["cloudInit"] = {
+                "instanceId": seed.instance_id,
+                "onChange": seed.on_change,
+            }
+            seeds.append(seed.resource)
         self.domain = LibvirtDomain(
             name,
-            {CONNECTION_KEY: host.uri, **with_secrets(spec)},
+            domain_props,
             pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[self.root_disk, *self.data_disks, *networks, *self.reservations],
+                depends_on=[
+                    self.root_disk,
+                    *self.data_disks,
+                    *networks,
+                    *self.reservations,
+                    *seeds,
+                ],
             ),
         )
         self.uuid: pulumi.Output[str] = self.domain.uuid
@@ -272,8 +299,14 @@ def data_disk_volume(vm: str, disk: str, disk_format: str) -> str:
     return libvirt_name(vm, suffix=f"-{disk}.{disk_format}")
 
 
+def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig | None:
+    """The VM's cloud-init: its own, else its template's, else none."""
+    return settings.cloud_init or template.settings.cloud_init
+
+
 def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk]:
-    """Root disk first, then data disks, with the generation's bus unless told otherwise."""
+    """Root disk first, then data disks, with the generation's bus unless told otherwise;
+    last the cloud-init seed CD-ROM when the VM has cloud-init."""
     machine = profile(template.settings.generation)
     pool = template.pool.pool_name
     used: dict[str, int] = {}
@@ -301,6 +334,18 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
                 cache=disk.cache,
                 target=target(bus),
                 bus=bus,
+            )
+        )
+    if cloud_init_of(template, settings) is not None:
+        disks.append(
+            Disk(
+                device="cdrom",
+                format="raw",
+                pool=pool,
+                volume=seed_volume_name(libvirt_name(name)),
+                target=target(machine.cdrom_bus),
+                bus=machine.cdrom_bus,
+                readonly=True,
             )
         )
     return disks

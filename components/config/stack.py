@@ -11,6 +11,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from components.cloud_init.config import CloudInitConfig
 from components.config.base import ConfigModel
 from components.config.host_uri import SshConfig, check_ssh_options
 from components.config.machines import (
@@ -104,6 +105,8 @@ class TemplateSettings(ConfigModel):
     tpm: bool = False
     cpu: CpuConfig | None = None
     graphics: GraphicsConfig | None = None
+    cloud_init: CloudInitConfig | None = None
+    """cloud-init (NoCloud seed) for every VM of the template; a VM's own replaces it."""
     guest_agent: bool = True
     boot_order: list[BootDevice] = Field(default_factory=lambda: list[BootDevice](["hd"]))
     memory: MemoryMiB = 1024
@@ -166,6 +169,7 @@ class VmSettings(ConfigModel):
     restart_policy: Literal["auto", "manual"] = "auto"
     shutdown_timeout_seconds: int = Field(default=60, ge=0)
     data_disks: list[DataDiskConfig] = Field(default_factory=list)
+    cloud_init: CloudInitConfig | None = None
     migration: MigrationConfig = Field(default_factory=MigrationConfig)
     delete_snapshots: bool = False
     """Deleting the VM deletes its snapshots too (otherwise a VM with snapshots is kept)."""

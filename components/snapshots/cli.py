@@ -24,6 +24,7 @@ from pathlib import Path
 import libvirt
 import yaml
 
+from components.config.host_uri import connection_uri
 from components.config.load import StackConfigError, parse_stack_config
 from components.snapshots.external_revert import RevertRefusedError
 from components.snapshots.hosts import LibvirtSnapshotHost, read_metadata
@@ -70,7 +71,8 @@ def stack_target(stack: str, project_dir: Path) -> Target:
         parsed = parse_stack_config(sections, stack)
     except StackConfigError as err:
         raise UsageError(str(err)) from None
-    return Target(tuple(dict.fromkeys(h.uri for h in parsed.hosts.values())), stack, project)
+    uris = (connection_uri(h.uri, h.ssh) for h in parsed.hosts.values())
+    return Target(tuple(dict.fromkeys(uris)), stack, project)
 
 
 def _parser() -> argparse.ArgumentParser:

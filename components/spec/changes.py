@@ -86,10 +86,19 @@ def _vcpu_effect(old: Props, new: Props) -> Effect:
     return Effect.RESTART
 
 
+def _cloud_init_effect(old: Props, new: Props) -> Effect:
+    """A new seed is read at the next boot, or (onChange: replace) makes a new domain."""
+    before, after = old.get("cloudInit") or {}, new.get("cloudInit") or {}
+    if after.get("onChange") == "replace" and before.get("instanceId") != after.get("instanceId"):
+        return Effect.REPLACE
+    return Effect.LIVE
+
+
 DOMAIN_RULES: dict[str, Rule] = {
     CONNECTION_KEY: Effect.MIGRATE,
     "migration": Effect.LIVE,
     "hostName": Effect.LIVE,
+    "cloudInit": _cloud_init_effect,
     "adopt": Effect.LIVE,
     "name": Effect.REPLACE,
     "domainType": Effect.REPLACE,

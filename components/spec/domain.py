@@ -174,6 +174,8 @@ class DomainSpec(XmlModel):
     migration: MigrationSettings | None = None
     host_name: str | None = None
     """The KvmHost's name, so previews say `migrate hv1 → hv2` rather than two URIs."""
+    cloud_init: CloudInitState | None = None
+    """Which cloud-init seed the VM has, and what a change of it means (onChange)."""
     delete_snapshots: bool | None = None
     """True: deleting the domain deletes its snapshots too (otherwise such a delete is refused)."""
 
@@ -258,3 +260,10 @@ class MigrationSettings(XmlModel):
     address: str | None = None
     listen_address: str | None = None
     unsafe: bool = False
+
+
+class CloudInitState(XmlModel):
+    """The seed's instance-id (changes with its content) and the VM's cloud-init policy."""
+
+    instance_id: str
+    on_change: Literal["next-boot", "replace"] = "next-boot"

@@ -96,7 +96,7 @@ def test_prod_stack_places_resources_per_host():
     bases = sorted(
         v.name.split("@")[1] for v in mocks.of_type("kvm:Volume") if v.name.startswith("debian-")
     )
-    assert bases == ["hv1"], "shared storage: the base image is imported once, for both hosts"
+    assert bases == ["shared"], "shared storage: the base image is imported once, for both hosts"
     roots = {v.name: v.inputs for v in mocks.of_type("kvm:Volume") if v.name.endswith("-root")}
     assert all(r["shared"] for r in roots.values())
     assert roots["web-2-root"]["connectionUri"].startswith("qemu+ssh://admin@hv2")

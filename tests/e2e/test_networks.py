@@ -56,6 +56,8 @@ def _config(host: LabHost, scratch: Path, guest: TinyGuest, prefix: str) -> dict
             "tiny": {
                 "image": {"path": str(image)},
                 "pool": "vmstore",
+                "generation": "gen1",
+                "gen1Reason": "the tiny test guest boots in seconds under SeaBIOS",
                 "memory": "96MiB",
                 "diskSize": "64MiB",
                 "kernel": str(guest.kernel),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pulumi_policy
@@ -110,3 +112,17 @@ def test_policy_folder_serves_the_pack(monkeypatch: pytest.MonkeyPatch):
     assert (REPO / "policy" / "PulumiPolicy.yaml").is_file()
     requirements = (REPO / "policy" / "requirements.txt").read_text()
     assert "pulumi-policy==1.21.0" in requirements
+
+
+def test_the_pack_needs_nothing_beyond_its_requirements():
+    """policy/requirements.txt has pulumi and pulumi-policy only: the rules must not pull
+    in the product's heavier dependencies."""
+    code = (
+        "import sys; import components.policy_pack; "
+        "heavy = [m for m in ('pydantic', 'lxml', 'libvirt') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

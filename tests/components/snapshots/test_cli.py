@@ -22,6 +22,17 @@ def test_stack_gives_host_uris_stack_and_project():
     assert (target.stack, target.project) == ("prod", "kvm-estate")
 
 
+def test_stack_hosts_are_reached_with_their_ssh_options(tmp_path: Path):
+    (tmp_path / "Pulumi.yaml").write_text("name: kvm-estate\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.prod.yaml").write_text(
+        "config:\n  kvm-estate:hosts:\n    hv1:\n      uri: qemu+ssh://hv1/system\n"
+        "      ssh: {user: admin, keyFile: /srv/keys/hv1}\n"
+    )
+    target = stack_target("prod", tmp_path)
+    assert target.uris == ("qemu+ssh://admin@hv1/system?keyfile=/srv/keys/hv1",)
+
+
 def test_unknown_stack_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path):
     assert main(["run", "--stack", "nope", "--project-dir", str(REPO)]) == 2
     assert "stacks/Pulumi.nope.yaml not found" in capsys.readouterr().err
