@@ -17,7 +17,7 @@ from typing import Any
 
 from components.plan import fields
 from components.plan.model import Plan, PlannedResource, section_of
-from components.plan.provider_info import change_rules
+from components.plan.provider_info import change_rules, normalizer
 from components.plan.render import object_label
 from components.plan.values import to_json
 from components.policy_rules import Violation
@@ -144,7 +144,8 @@ def _changed(plan: Plan, old: PlannedResource, new: PlannedResource) -> ObjectCh
     rules = change_rules(new.provider) or {}
     diffs: list[FieldDiff] = []
     effects: list[Effect] = []
-    changes = _classify(old.inputs, new.inputs, rules)
+    normalize = normalizer(new.provider)
+    changes = _classify(normalize(old.inputs), normalize(new.inputs), rules)
     order = fields.field_order([c.key for c in changes])
     for change in sorted(changes, key=lambda c: order.index(c.key)):
         effects.append(change.effect)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from components.spec.changes import Rule
 from components.spec.xmlbind import XmlModel
@@ -40,3 +41,13 @@ def spec_type(reference: str | None) -> type[XmlModel] | None:
     """The provider's typed spec (`spec_type`), the model that writes its libvirt XML."""
     model = getattr(provider_class(reference), "spec_type", None)
     return model if isinstance(model, type) and issubclass(model, XmlModel) else None
+
+
+def normalizer(reference: str | None) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
+    """The provider's input normalisation (defaults filled in), as its diff applies it, so
+    a plan made before a field existed compares equal when it means the same thing."""
+    cls = provider_class(reference)
+    method = getattr(cls(), "normalized", None) if cls is not None else None
+    if not callable(method):
+        return lambda props: props
+    return cast(Callable[[Mapping[str, Any]], Mapping[str, Any]], method)

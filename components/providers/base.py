@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from components.providers.connection import connect
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange, Rule, classify
+from components.spec.connection_uri import same_daemon
 from components.spec.xmlbind import XmlModel
 
 S = TypeVar("S", bound=XmlModel)
@@ -146,17 +147,34 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
         """Refuse changes that would lose data (e.g. shrinking a disk). Default: none."""
         return []
 
+    def normalized(self, props: Mapping[str, Any]) -> Props:
+        """Inputs as the current spec spells them (defaults filled in, numbers typed), so
+        state written by an older version, or without a field added since, compares equal
+        when it means the same thing."""
+        inputs = self.inputs_of(props)
+        if has_unknowns(inputs):
+            return inputs
+        try:
+            spec = self.spec_of(inputs)
+        except ValidationError:
+            return inputs
+        return {
+            **self.wire(spec),
+            CONNECTION_KEY: inputs.get(CONNECTION_KEY),
+            ADOPT_KEY: bool(inputs.get(ADOPT_KEY)),
+        }
+
     def changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[FieldChange]:
         """The classified differences between saved outputs and new inputs."""
-        return classify(self.inputs_of(olds), self.inputs_of(news), self.rules)
+        return classify(self.normalized(olds), self.normalized(news), self.rules)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace only for fields libvirt cannot change; same-name replaces delete first."""
         changes = self.changes(olds, news)
         replaces = [c.key for c in changes if c.effect is Effect.REPLACE]
-        same_identity = olds.get("name") == news.get("name") and olds.get(
-            CONNECTION_KEY
-        ) == news.get(CONNECTION_KEY)
+        same_identity = olds.get("name") == news.get("name") and same_daemon(
+            str(olds.get(CONNECTION_KEY)), str(news.get(CONNECTION_KEY))
+        )
         return DiffResult(
             changes=bool(changes),
             replaces=replaces,

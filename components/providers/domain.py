@@ -34,6 +34,7 @@ from components.providers.ownership_check import expected_owner, require_owned
 from components.snapshots import domain_guard
 from components.snapshots.hosts import write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
+from components.spec.connection_uri import same_daemon
 from components.spec.domain import DomainSpec, MigrationSettings, same_machine
 from components.spec.ownership import OWNER_NS, Ownership
 
@@ -269,7 +270,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         the new host.
         """
         source_uri = olds.get(CONNECTION_KEY)
-        if source_uri and source_uri != conn.getURI():
+        if source_uri and not same_daemon(str(source_uri), conn.getURI()):
             source = connect(str(source_uri))
             dom = _lookup(source, id_)
             if dom is not None:
@@ -345,7 +346,7 @@ def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
 def announce_migration(olds: Mapping[str, Any], news: Mapping[str, Any]) -> None:
     """Preview line for a host change: `web-1: migrate hv1 → hv2 (live, shared storage)`."""
     old_uri, new_uri = olds.get(CONNECTION_KEY), news.get(CONNECTION_KEY)
-    if old_uri == new_uri or has_unknowns(new_uri):
+    if has_unknowns(new_uri) or same_daemon(str(old_uri), str(new_uri)):
         return
     settings = MigrationSettings.model_validate(news.get("migration") or {})
     pulumi.log.info(

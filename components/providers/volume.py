@@ -23,6 +23,7 @@ from components.providers.image_source import (
 )
 from components.providers.pool import lookup_pool
 from components.spec.changes import CONNECTION_KEY, VOLUME_RULES, FieldChange
+from components.spec.connection_uri import same_daemon
 from components.spec.volume import VolumeSpec, is_import
 
 
@@ -203,7 +204,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         changes: list[FieldChange],
         olds: Mapping[str, Any],
     ) -> Props:
-        if olds.get(CONNECTION_KEY) != conn.getURI():
+        if not same_daemon(str(olds.get(CONNECTION_KEY)), conn.getURI()):
             _pool(conn, spec.pool).refresh(0)  # shared storage: the file is already there
         vol = _lookup(conn, id_)
         if vol is None:

@@ -61,6 +61,10 @@ def classify(old: Props, new: Props, rules: Mapping[str, Rule]) -> list[FieldCha
     for key in sorted(set(old) | set(new)):
         if key.startswith("__") or old.get(key) == new.get(key):
             continue
+        if key == CONNECTION_KEY and same_daemon(str(old.get(key)), str(new.get(key))):
+            # Another way to the same libvirtd (e.g. a new SSH key file): nothing moves.
+            changes.append(FieldChange(key, old.get(key), new.get(key), Effect.LIVE))
+            continue
         rule = rules.get(key, Effect.REPLACE)
         effect = rule if isinstance(rule, Effect) else rule(old, new)
         if effect is not None:
@@ -98,6 +102,7 @@ DOMAIN_RULES: dict[str, Rule] = {
     CONNECTION_KEY: Effect.MIGRATE,
     "migration": Effect.LIVE,
     "hostName": Effect.LIVE,
+    "gen1Reason": Effect.LIVE,
     "cloudInit": _cloud_init_effect,
     "adopt": Effect.LIVE,
     "name": Effect.REPLACE,

@@ -176,6 +176,8 @@ class DomainSpec(XmlModel):
     """The KvmHost's name, so previews say `migrate hv1 → hv2` rather than two URIs."""
     cloud_init: CloudInitState | None = None
     """Which cloud-init seed the VM has, and what a change of it means (onChange)."""
+    gen1_reason: str | None = None
+    """Why a gen1 VM is gen1 (reviewers and the policy pack read it)."""
     delete_snapshots: bool | None = None
     """True: deleting the domain deletes its snapshots too (otherwise such a delete is refused)."""
 
