@@ -29,8 +29,14 @@ def main() -> None:
     with bench_lab() as lab:
         provider = DomainProvider()
         spec = DomainSpec(
-            name="bench-mem", domain_type="qemu", memory_mib=128, max_memory_mib=512,
-            vcpus=1, max_vcpus=1, kernel=str(lab.guest.kernel), initrd=str(lab.guest.initrd),
+            name="bench-mem",
+            domain_type="qemu",
+            memory_mib=128,
+            max_memory_mib=512,
+            vcpus=1,
+            max_vcpus=1,
+            kernel=str(lab.guest.kernel),
+            initrd=str(lab.guest.initrd),
             cmdline=lab.guest.cmdline("bench-mem", mode="loop"),
             serial=SerialConsole(log_file="/var/log/libvirt/qemu/bench-mem-serial.log"),
             shutdown_timeout_seconds=args.shutdown_timeout,
@@ -46,9 +52,7 @@ def main() -> None:
             live.append(time.perf_counter() - start)
         for run in range(args.runs):
             size = 640 + 64 * run
-            news = provider.check(
-                outs, {**outs, "memoryMib": size, "maxMemoryMib": size}
-            ).inputs
+            news = provider.check(outs, {**outs, "memoryMib": size, "maxMemoryMib": size}).inputs
             start = time.perf_counter()
             outs = provider.update(created.id, outs, news).outs
             restart.append(time.perf_counter() - start)
@@ -56,12 +60,18 @@ def main() -> None:
         assert conn.lookupByName("bench-mem").isActive()
         conn.close()
         provider.delete(created.id, outs)
-        for label, times in (("live (within maxMemory)", live),
-                             ("restart (beyond maxMemory)", restart)):
-            print(f"{label:28s} median {statistics.median(times) * 1000:8.1f} ms  "
-                  f"({', '.join(f'{t * 1000:.0f}' for t in times)})")
-        print(f"(restart includes the {args.shutdown_timeout} s ACPI grace period the busybox "
-              "guest never answers)")
+        for label, times in (
+            ("live (within maxMemory)", live),
+            ("restart (beyond maxMemory)", restart),
+        ):
+            print(
+                f"{label:28s} median {statistics.median(times) * 1000:8.1f} ms  "
+                f"({', '.join(f'{t * 1000:.0f}' for t in times)})"
+            )
+        print(
+            f"(restart includes the {args.shutdown_timeout} s ACPI grace period the busybox "
+            "guest never answers)"
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ def _python_example() -> str:
 
 
 def test_the_complete_example_builds_the_estate_it_describes():
-    mocks = run_program(lambda: exec(_python_example(), {"__name__": "example"}))  # noqa: S102
+    mocks = run_program(lambda: exec(_python_example(), {"__name__": "example"}))
     domains = {d.name: d.inputs for d in mocks.of_type("kvm:Domain")}
     assert set(domains) == {"web-1", "web-2"}
     assert domains["web-2"]["memoryMib"] == 768
