@@ -24,8 +24,8 @@ import libvirt
 from pulumi.dynamic import CheckFailure, CheckResult
 
 from components.cloud_init.seed_iso import SeedFiles, SeedIsoError, build_seed_iso, read_seed_iso
-from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
-from components.providers.pool import lookup_pool
+from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError
+from components.providers.volume import pool_named, volume_by_key, volume_named
 from components.spec.changes import SEED_RULES, FieldChange
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER, CloudInitSeedSpec
 
@@ -46,31 +46,6 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [s for v in value for s in _strings(v)]
     return []
-
-
-def _pool(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool:
-    pool = lookup_pool(conn, name)
-    if pool is None:
-        raise ProviderError(f"storage pool {name!r} does not exist on {conn.getURI()}")
-    return pool
-
-
-def _by_name(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | None:
-    try:
-        return pool.storageVolLookupByName(name)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_VOL):
-            return None
-        raise
-
-
-def _by_key(conn: libvirt.virConnect, key: str) -> libvirt.virStorageVol | None:
-    try:
-        return conn.storageVolLookupByKey(key)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_VOL):
-            return None
-        raise
 
 
 def _image(spec: CloudInitSeedSpec) -> bytes:
@@ -195,10 +170,10 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
     def create_object(
         self, conn: libvirt.virConnect, spec: CloudInitSeedSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
-        pool = _pool(conn, spec.pool)
+        pool = pool_named(conn, spec.pool)
         pool.refresh(0)
         image = _image(spec)
-        vol = _by_name(pool, spec.name)
+        vol = volume_named(pool, spec.name)
         if vol is not None:
             if not props.get(ADOPT_KEY):
                 raise ProviderError(
@@ -238,7 +213,7 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
     ) -> tuple[CloudInitSeedSpec, Props] | None:
         """The seed as the volume holds it: its files read back from the ISO (empty when the
         volume no longer holds a seed, so that a refresh shows the drift and `up` re-seeds)."""
-        vol = _by_key(conn, id_)
+        vol = volume_by_key(conn, id_)
         if vol is None:
             return None
         capacity = _capacity(vol)
@@ -266,7 +241,7 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
         olds: Mapping[str, Any],
     ) -> Props:
         """Re-seed the volume; on failure, put the previous seed back and say so."""
-        vol = _by_key(conn, id_)
+        vol = volume_by_key(conn, id_)
         if vol is None:
             raise ProviderError(f"cloud-init seed {spec.name!r} ({id_}) no longer exists; refresh")
         try:
@@ -294,6 +269,6 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
         return ProviderError(f"re-seeding {label} failed ({err}); the previous seed is back")
 
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
-        vol = _by_key(conn, id_)
+        vol = volume_by_key(conn, id_)
         if vol is not None:
             vol.delete(0)

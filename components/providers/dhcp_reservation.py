@@ -14,8 +14,8 @@ from typing import Any
 import libvirt
 from lxml import etree
 
-from components.providers.base import LibvirtProvider, Props, ProviderError, is_missing
-from components.providers.network import lookup_network, persistent_xml
+from components.providers.base import LibvirtProvider, Props, ProviderError
+from components.providers.network import lookup_network, network_by_uuid, persistent_xml
 from components.spec.changes import RESERVATION_RULES, FieldChange
 from components.spec.dhcp_reservation import DhcpReservationSpec
 
@@ -41,15 +41,6 @@ def _find(net: libvirt.virNetwork, mac: str) -> etree._Element | None:
     return None
 
 
-def _by_uuid(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork | None:
-    try:
-        return conn.networkLookupByUUIDString(uuid)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_NETWORK):
-            return None
-        raise
-
-
 class DhcpReservationProvider(LibvirtProvider[DhcpReservationSpec]):
     """CRUD for one `<host>` entry in a network's DHCP section."""
 
@@ -64,7 +55,7 @@ class DhcpReservationProvider(LibvirtProvider[DhcpReservationSpec]):
         )
 
     def _network(self, conn: libvirt.virConnect, spec: DhcpReservationSpec) -> libvirt.virNetwork:
-        net = _by_uuid(conn, spec.network_uuid) if spec.network_uuid else None
+        net = network_by_uuid(conn, spec.network_uuid) if spec.network_uuid else None
         net = net or lookup_network(conn, spec.network)
         if net is None:
             raise ProviderError(f"network {spec.network!r} does not exist on {conn.getURI()}")
@@ -96,7 +87,7 @@ class DhcpReservationProvider(LibvirtProvider[DhcpReservationSpec]):
         desired: DhcpReservationSpec,
         props: Mapping[str, Any],
     ) -> tuple[DhcpReservationSpec, Props] | None:
-        net = _by_uuid(conn, id_.split("/", 1)[0])
+        net = network_by_uuid(conn, id_.split("/", 1)[0])
         entry = None if net is None else _find(net, desired.mac)
         if entry is None:
             return None
@@ -126,7 +117,7 @@ class DhcpReservationProvider(LibvirtProvider[DhcpReservationSpec]):
         return {}
 
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
-        net = _by_uuid(conn, id_.split("/", 1)[0])
+        net = network_by_uuid(conn, id_.split("/", 1)[0])
         spec = self.spec_of(props)
         entry = None if net is None else _find(net, spec.mac)
         if net is None or entry is None:

@@ -34,7 +34,8 @@ def lookup_network(conn: libvirt.virConnect, name: str) -> libvirt.virNetwork | 
         raise
 
 
-def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork | None:
+def network_by_uuid(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork | None:
+    """The network with this UUID, or None."""
     try:
         return conn.networkLookupByUUIDString(uuid)
     except libvirt.libvirtError as err:
@@ -200,7 +201,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         desired: NetworkSpec,
         props: Mapping[str, Any],
     ) -> tuple[NetworkSpec, Props] | None:
-        net = _lookup(conn, id_)
+        net = network_by_uuid(conn, id_)
         if net is None:
             return None
         return comparable(_persistent(net), desired), self._computed(net)
@@ -213,7 +214,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         changes: list[FieldChange],
         olds: Mapping[str, Any],
     ) -> Props:
-        net = _lookup(conn, id_)
+        net = network_by_uuid(conn, id_)
         if net is None:
             raise ProviderError(f"network {spec.name!r} ({id_}) no longer exists; run refresh")
         old = self.spec_of(olds)
@@ -242,7 +243,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         return self._computed(net)
 
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
-        net = _lookup(conn, id_)
+        net = network_by_uuid(conn, id_)
         if net is None:
             return
         require_owned(self.label(props), _persistent(net).ownership, expected_owner(props))

@@ -27,14 +27,16 @@ from components.spec.connection_uri import same_daemon
 from components.spec.volume import VolumeSpec, is_import
 
 
-def _pool(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool:
+def pool_named(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool:
+    """The pool named `name`; raise naming pool and host when it does not exist."""
     pool = lookup_pool(conn, name)
     if pool is None:
         raise ProviderError(f"storage pool {name!r} does not exist on {conn.getURI()}")
     return pool
 
 
-def _lookup_by_name(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | None:
+def volume_named(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | None:
+    """The volume `name` in `pool`, or None."""
     try:
         return pool.storageVolLookupByName(name)
     except libvirt.libvirtError as err:
@@ -43,7 +45,8 @@ def _lookup_by_name(pool: libvirt.virStoragePool, name: str) -> libvirt.virStora
         raise
 
 
-def _lookup(conn: libvirt.virConnect, key: str) -> libvirt.virStorageVol | None:
+def volume_by_key(conn: libvirt.virConnect, key: str) -> libvirt.virStorageVol | None:
+    """The volume whose key (path) is `key`, or None."""
     try:
         return conn.storageVolLookupByKey(key)
     except libvirt.libvirtError as err:
@@ -155,9 +158,9 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
     def create_object(
         self, conn: libvirt.virConnect, spec: VolumeSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
-        pool = _pool(conn, spec.pool)
+        pool = pool_named(conn, spec.pool)
         pool.refresh(0)
-        vol = _lookup_by_name(pool, spec.name)
+        vol = volume_named(pool, spec.name)
         if vol is not None and not props.get(ADOPT_KEY):
             raise ProviderError(
                 f"a volume named {spec.name!r} already exists in pool {spec.pool!r} on "
@@ -186,7 +189,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
     def read_object(
         self, conn: libvirt.virConnect, id_: str, desired: VolumeSpec, props: Mapping[str, Any]
     ) -> tuple[VolumeSpec, Props] | None:
-        vol = _lookup(conn, id_)
+        vol = volume_by_key(conn, id_)
         if vol is None:
             return None
         live = VolumeSpec.from_xml(vol.XMLDesc(0), pool=desired.pool, source=desired.source)
@@ -205,8 +208,8 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         olds: Mapping[str, Any],
     ) -> Props:
         if not same_daemon(str(olds.get(CONNECTION_KEY)), conn.getURI()):
-            _pool(conn, spec.pool).refresh(0)  # shared storage: the file is already there
-        vol = _lookup(conn, id_)
+            pool_named(conn, spec.pool).refresh(0)  # shared storage: the file is already there
+        vol = volume_by_key(conn, id_)
         if vol is None:
             raise ProviderError(f"volume {spec.name!r} ({id_}) no longer exists; run refresh")
         if spec.capacity_bytes is not None and vol.info()[1] < spec.capacity_bytes:
@@ -214,7 +217,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         return self._computed(vol)
 
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
-        vol = _lookup(conn, id_)
+        vol = volume_by_key(conn, id_)
         if vol is None:
             return
         # Clones often live in another pool than their base (base images vs VM disks).
