@@ -109,6 +109,7 @@ def export_estate(estate: Estate) -> None:
                 "host": vm.host.host_name,
                 "macAddresses": vm.mac_addresses,
                 "ipAddresses": vm.ip_addresses,
+                "leasedAddresses": vm.domain.ip_addresses,
                 "pendingRestart": vm.domain.pending_restart,
             }
             for name, vm in estate.vms.items()

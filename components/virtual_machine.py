@@ -202,6 +202,7 @@ class VirtualMachine(pulumi.ComponentResource):
                 "host": host.host_name,
                 "macAddresses": self.mac_addresses,
                 "ipAddresses": self.ip_addresses,
+                "leasedAddresses": self.domain.ip_addresses,
                 "pendingRestart": self.domain.pending_restart,
             }
         )

@@ -28,6 +28,7 @@ from components.providers.base import (
     is_missing,
 )
 from components.providers.connection import connect
+from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
@@ -143,7 +144,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
     spec_type = DomainSpec
     rules = DOMAIN_RULES
     kind = "domain"
-    computed_keys = ("uuid", "pendingRestart", "resolvedDomainType")
+    computed_keys = ("uuid", "pendingRestart", "resolvedDomainType", "ipAddresses")
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """The shared diff; under a snapshot policy, says when a pre-change snapshot comes;
@@ -183,6 +184,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             "uuid": dom.UUIDString(),
             "pendingRestart": False,
             "resolvedDomainType": resolved.domain_type,
+            "ipAddresses": guest_addresses(dom),
         }
 
     def read_object(
@@ -207,6 +209,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             "uuid": id_,
             "pendingRestart": has_pending_changes(dom, live),
             "resolvedDomainType": live.domain_type,
+            "ipAddresses": guest_addresses(dom),
         }
 
     def update_object(
@@ -254,6 +257,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             "uuid": id_,
             "pendingRestart": pending,
             "resolvedDomainType": resolved.domain_type,
+            "ipAddresses": guest_addresses(dom),
         }
 
     def _on_target_host(

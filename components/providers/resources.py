@@ -98,6 +98,11 @@ class LibvirtDomain(Resource, module="kvm", name="Domain"):
         return _output(self, "pendingRestart")
 
     @property
+    def ip_addresses(self) -> pulumi.Output[list[str]]:
+        """Addresses the guest agent or the networks' DHCP leases report (refresh updates)."""
+        return _output(self, "ipAddresses")
+
+    @property
     def resolved_domain_type(self) -> pulumi.Output[str]:
         """kvm or qemu, as chosen for `domainType: auto`."""
         return _output(self, "resolvedDomainType")
