@@ -13,6 +13,7 @@ losing them. A failed migration leaves the VM (and its snapshot metadata) on the
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import libvirt
@@ -97,7 +98,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
     target_pool = dst.storagePoolLookupByName(pool)
     target_pool.refresh(0)
     target = target_pool.storageVolLookupByName(volume)
-    length = int(source.info()[2] and _file_length(source))
+    length = _file_length(source)
     down, up = src.newStream(0), dst.newStream(0)
     source.download(down, 0, length, 0)
     target.upload(up, 0, length, 0)
@@ -153,8 +154,6 @@ def migrate(
     settings: MigrationSettings,
 ) -> tuple[libvirt.virDomain, MigrationReport]:
     """Move `dom` from `src` to `dst`; return the domain on `dst` and what happened."""
-    import time
-
     running = bool(dom.isActive())
     mode = describe(running, settings)
     if running and not settings.shared_storage and dom.snapshotNum(0) > 0:
@@ -170,8 +169,8 @@ def migrate(
         if not running and not settings.shared_storage:
             for pool, volume in _volume_disks(dom):
                 _copy_volume(src, dst, pool, volume)
-        moved = dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
-        del moved  # the p2p call returns nothing useful; look the domain up on dst
+        # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
+        dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
     except libvirt.libvirtError as err:
         _redefine(dom, saved)
         raise ProviderError(
