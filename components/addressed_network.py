@@ -13,9 +13,10 @@ from typing import Any, ClassVar
 import pulumi
 from pydantic import ValidationError
 
+from components.config.errors import component_error
 from components.config.networks import IpNetworkConfig, RoutedNetworkConfig
 from components.host_inspection import LiveNetwork
-from components.kvm_host import KvmHost, component_error
+from components.kvm_host import KvmHost
 from components.naming import libvirt_name, ownership
 from components.network_base import HostNetwork, inspect_host
 from components.providers.resources import LibvirtNetwork

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
+from components.config.errors import component_error
 from components.config.host_uri import connection_uri
 from components.config.stack import HostConfig
 from components.host_inspection import (
@@ -47,16 +48,6 @@ def set_host_probe(probe: HostProbe | None) -> None:
 def host_probe() -> HostProbe | None:
     """The current domain-type check (None when host checks are off)."""
     return _probe
-
-
-def component_error(kind: str, name: str, err: ValidationError) -> ValueError:
-    """A construction error naming the component and each bad argument with its value."""
-    lines = []
-    for item in err.errors():
-        path = ".".join(str(p) for p in item["loc"])
-        message = str(item["msg"]).removeprefix("Value error, ")
-        lines.append(f"{path}: {message}" if path else message)
-    return ValueError(f"{kind} {name!r}: " + "; ".join(lines))
 
 
 class KvmHost(pulumi.ComponentResource):

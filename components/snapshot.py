@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pulumi
 from pydantic import ValidationError
 
-from components.kvm_host import component_error
+from components.config.errors import component_error
 from components.providers.resources import LibvirtSnapshot
 from components.spec.changes import CONNECTION_KEY
 from components.spec.snapshot import SnapshotResourceSpec

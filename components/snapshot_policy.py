@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.kvm_host import component_error
+from components.config.errors import component_error
 from components.spec.domain import DomainSpec
 from components.spec.snapshot_policy import SnapshotPolicySettings, SnapshotPolicySpec
 

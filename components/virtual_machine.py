@@ -15,9 +15,10 @@ from pydantic import ValidationError
 
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
+from components.config.errors import component_error
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile
-from components.kvm_host import KvmHost, component_error
+from components.kvm_host import KvmHost
 from components.naming import derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pydantic import ValidationError
 
+from components.config.errors import component_error
 from components.config.stack import ImageConfig, TemplateSettings
 from components.host_inspection import environment_checks_enabled
-from components.kvm_host import KvmHost, component_error
+from components.kvm_host import KvmHost
 from components.naming import libvirt_name
 from components.providers.resources import LibvirtVolume
 from components.spec.changes import CONNECTION_KEY

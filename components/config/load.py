@@ -12,9 +12,8 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
+from components.config.errors import error_lines
 from components.config.stack import StackConfig
-
-NETWORK_KINDS = ("nat", "isolated", "routed", "bridged", "existing")
 
 SECTIONS = ("hosts", "pools", "networks", "templates", "vms", "defaults", "snapshotPolicies")
 
@@ -23,36 +22,12 @@ class StackConfigError(ValueError):
     """The stack configuration is invalid; the message names each bad field and value."""
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    # A discriminated union puts the chosen model's tag in the path
-    # (networks.lan.nat.subnet); the user wrote networks.lan.subnet.
-    if len(loc) >= 3 and loc[0] == "networks" and loc[2] in NETWORK_KINDS:
-        loc = loc[:2] + loc[3:]
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
-    path = _path(tuple(error.get("loc", ())))
-    if not path:
-        return message
-    shown = error.get("input")
-    if error.get("type") == "value_error" or isinstance(shown, dict | list):
-        return f"{path}: {message}"
-    return f"{path}: {message} (got {shown!r})"
-
-
 def parse_stack_config(data: Mapping[str, Any], stack: str = "") -> StackConfig:
     """Validate a mapping of sections; raise StackConfigError naming every bad field."""
     try:
         return StackConfig.model_validate(dict(data))
     except ValidationError as err:
-        lines = [_message(e) for e in err.errors()]
+        lines = error_lines(err)
         where = f"stack {stack!r}" if stack else "stack config"
         raise StackConfigError(f"{where} is invalid:\n  " + "\n  ".join(lines)) from None
 

@@ -218,3 +218,9 @@ NetworkConfig = Annotated[
 
 ADDRESSED = (NatNetworkConfig, IsolatedNetworkConfig, RoutedNetworkConfig)
 """Kinds whose addresses (and so VMs' fixed IPs) libvirt manages."""
+
+NETWORK_KINDS = tuple(
+    str(model.model_fields["kind"].default)
+    for model in (*ADDRESSED, BridgedNetworkConfig, ExistingNetworkConfig)
+)
+"""The values of `kind`; pydantic names the chosen one in error paths, which we drop."""

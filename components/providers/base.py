@@ -9,7 +9,7 @@ Subclasses implement the libvirt calls (`create_object`, `read_object`, `update_
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import libvirt
@@ -83,6 +83,20 @@ def describe_validation_error(
 def is_missing(err: libvirt.libvirtError, *codes: int) -> bool:
     """libvirt's "no such object" errors, which mean 'gone', not 'failed'."""
     return err.get_error_code() in codes
+
+
+T = TypeVar("T")
+
+
+def found(lookup: Callable[[], T], missing: int) -> T | None:
+    """The object `lookup` returns, or None when libvirt answers `missing` (no such object);
+    every other error is raised."""
+    try:
+        return lookup()
+    except libvirt.libvirtError as err:
+        if is_missing(err, missing):
+            return None
+        raise
 
 
 class LibvirtProvider(ResourceProvider, Generic[S]):

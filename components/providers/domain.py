@@ -24,8 +24,8 @@ from components.providers.base import (
     LibvirtProvider,
     Props,
     ProviderError,
+    found,
     has_unknowns,
-    is_missing,
 )
 from components.providers.connection import connect
 from components.providers.guest_addresses import guest_addresses
@@ -33,7 +33,7 @@ from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.snapshots import domain_guard
-from components.snapshots.hosts import write_policy
+from components.snapshots.hosts import read_metadata, write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
 from components.spec.connection_uri import same_daemon
 from components.spec.domain import DomainSpec, MigrationSettings, same_machine
@@ -63,34 +63,17 @@ def resolve_domain_type(conn: libvirt.virConnect, spec: DomainSpec) -> DomainSpe
 
 
 def _lookup_by_name(conn: libvirt.virConnect, name: str) -> libvirt.virDomain | None:
-    try:
-        return conn.lookupByName(name)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN):
-            return None
-        raise
+    return found(lambda: conn.lookupByName(name), libvirt.VIR_ERR_NO_DOMAIN)
 
 
 def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virDomain | None:
-    try:
-        return conn.lookupByUUIDString(uuid)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN):
-            return None
-        raise
+    return found(lambda: conn.lookupByUUIDString(uuid), libvirt.VIR_ERR_NO_DOMAIN)
 
 
 def live_owner(dom: libvirt.virDomain) -> Ownership | None:
     """The ownership tag in the domain's persistent metadata, if any."""
-    try:
-        xml = dom.metadata(
-            libvirt.VIR_DOMAIN_METADATA_ELEMENT, OWNER_NS, libvirt.VIR_DOMAIN_AFFECT_CONFIG
-        )
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN_METADATA):
-            return None
-        raise
-    return Ownership.from_xml(xml)
+    xml = read_metadata(dom, OWNER_NS)
+    return Ownership.from_xml(xml) if xml is not None else None
 
 
 def _define(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:

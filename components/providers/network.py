@@ -14,7 +14,13 @@ import libvirt
 import pulumi
 from lxml import etree
 
-from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.base import (
+    ADOPT_KEY,
+    LibvirtProvider,
+    Props,
+    ProviderError,
+    found,
+)
 from components.providers.domain import live_owner
 from components.providers.network_attachments import attachments, reattach_running
 from components.providers.ownership_check import expected_owner, require_owned
@@ -26,22 +32,12 @@ from components.spec.xmlbind import XmlModel
 
 def lookup_network(conn: libvirt.virConnect, name: str) -> libvirt.virNetwork | None:
     """The network named `name`, or None."""
-    try:
-        return conn.networkLookupByName(name)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_NETWORK):
-            return None
-        raise
+    return found(lambda: conn.networkLookupByName(name), libvirt.VIR_ERR_NO_NETWORK)
 
 
 def network_by_uuid(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork | None:
     """The network with this UUID, or None."""
-    try:
-        return conn.networkLookupByUUIDString(uuid)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_NETWORK):
-            return None
-        raise
+    return found(lambda: conn.networkLookupByUUIDString(uuid), libvirt.VIR_ERR_NO_NETWORK)
 
 
 def persistent_xml(net: libvirt.virNetwork) -> str:

@@ -14,28 +14,24 @@ from typing import Any
 
 import libvirt
 
-from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.base import (
+    ADOPT_KEY,
+    LibvirtProvider,
+    Props,
+    ProviderError,
+    found,
+)
 from components.spec.changes import POOL_RULES, FieldChange
 from components.spec.pool import PoolSpec
 
 
 def lookup_pool(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool | None:
     """The pool named `name`, or None."""
-    try:
-        return conn.storagePoolLookupByName(name)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_POOL):
-            return None
-        raise
+    return found(lambda: conn.storagePoolLookupByName(name), libvirt.VIR_ERR_NO_STORAGE_POOL)
 
 
 def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virStoragePool | None:
-    try:
-        return conn.storagePoolLookupByUUIDString(uuid)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_POOL):
-            return None
-        raise
+    return found(lambda: conn.storagePoolLookupByUUIDString(uuid), libvirt.VIR_ERR_NO_STORAGE_POOL)
 
 
 class StoragePoolProvider(LibvirtProvider[PoolSpec]):

@@ -15,7 +15,7 @@ from typing import Any
 
 import libvirt
 
-from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, found
 from components.snapshots.kinds import SnapshotOptions, SnapshotRefusedError
 from components.snapshots.operations import SnapshotInfo, take_snapshot
 from components.snapshots.runner import local_clock
@@ -24,21 +24,12 @@ from components.spec.snapshot import SnapshotResourceSpec, SnapshotSpec, Snapsho
 
 
 def _domain(conn: libvirt.virConnect, find: str, by_uuid: bool) -> libvirt.virDomain | None:
-    try:
-        return conn.lookupByUUIDString(find) if by_uuid else conn.lookupByName(find)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN):
-            return None
-        raise
+    lookup = conn.lookupByUUIDString if by_uuid else conn.lookupByName
+    return found(lambda: lookup(find), libvirt.VIR_ERR_NO_DOMAIN)
 
 
 def _snapshot(dom: libvirt.virDomain, name: str) -> libvirt.virDomainSnapshot | None:
-    try:
-        return dom.snapshotLookupByName(name)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT):
-            return None
-        raise
+    return found(lambda: dom.snapshotLookupByName(name), libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT)
 
 
 def _computed(dom: libvirt.virDomain, info: SnapshotInfo) -> Props:

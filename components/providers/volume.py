@@ -14,7 +14,14 @@ from typing import Any
 import libvirt
 from lxml import etree
 
-from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, is_missing
+from components.providers.base import (
+    ADOPT_KEY,
+    LibvirtProvider,
+    Props,
+    ProviderError,
+    found,
+    is_missing,
+)
 from components.providers.image_source import (
     CHUNK_BYTES,
     ImageSourceError,
@@ -37,22 +44,12 @@ def pool_named(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool:
 
 def volume_named(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageVol | None:
     """The volume `name` in `pool`, or None."""
-    try:
-        return pool.storageVolLookupByName(name)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_VOL):
-            return None
-        raise
+    return found(lambda: pool.storageVolLookupByName(name), libvirt.VIR_ERR_NO_STORAGE_VOL)
 
 
 def volume_by_key(conn: libvirt.virConnect, key: str) -> libvirt.virStorageVol | None:
     """The volume whose key (path) is `key`, or None."""
-    try:
-        return conn.storageVolLookupByKey(key)
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_VOL):
-            return None
-        raise
+    return found(lambda: conn.storageVolLookupByKey(key), libvirt.VIR_ERR_NO_STORAGE_VOL)
 
 
 def backed_by(pool: libvirt.virStoragePool, path: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Protocol
 import libvirt
 from lxml import etree
 
-from components.providers.base import is_missing
+from components.providers.base import found
 from components.providers.connection import connect
 from components.snapshots.kinds import SnapshotOptions
 from components.snapshots.operations import (
@@ -65,16 +65,11 @@ class SnapshotHost(Protocol):
 
 def read_metadata(dom: libvirt.virDomain, namespace: str) -> str | None:
     """The domain's persistent metadata element of `namespace`, or None."""
-    try:
-        return str(
-            dom.metadata(
-                libvirt.VIR_DOMAIN_METADATA_ELEMENT, namespace, libvirt.VIR_DOMAIN_AFFECT_CONFIG
-            )
-        )
-    except libvirt.libvirtError as err:
-        if is_missing(err, libvirt.VIR_ERR_NO_DOMAIN_METADATA):
-            return None
-        raise
+    flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+    return found(
+        lambda: str(dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, namespace, flags)),
+        libvirt.VIR_ERR_NO_DOMAIN_METADATA,
+    )
 
 
 def policy_of(dom: libvirt.virDomain) -> SnapshotPolicySpec | None:
