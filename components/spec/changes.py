@@ -205,11 +205,6 @@ POOL_RULES: dict[str, Rule] = {
 }
 
 
-def _capacity_effect(old: Props, new: Props) -> Effect:
-    """Volumes grow in place; they never shrink (`check` refuses that before any change)."""
-    return Effect.LIVE
-
-
 def _backing_effect(old: Props, new: Props) -> Effect | None:
     """A clone keeps its base (a new template image) until the user asks for a rebuild."""
     if old.get("rebuild") == new.get("rebuild") and old.get("backingPath"):
@@ -230,7 +225,7 @@ VOLUME_RULES: dict[str, Rule] = {
     "adopt": Effect.LIVE,
     "name": Effect.REPLACE,
     "pool": Effect.REPLACE,
-    "capacityBytes": _capacity_effect,
+    "capacityBytes": Effect.LIVE,  # grows in place; `check` refuses shrinking (data loss)
     "format": Effect.REPLACE,
     "backingPath": _backing_effect,
     "backingFormat": _backing_effect,

@@ -83,21 +83,37 @@ def _ticks(log: Path) -> list[int]:
 
 
 @pytest.fixture
-def harness_for(lab: Lab, lab_scratch: Path, name_prefix: str) -> Iterator[Any]:
+def mover_stack(
+    lab: Lab,
+    lab_host_pair: tuple[LabHost, LabHost],
+    tiny_guest: TinyGuest,
+    lab_scratch: Path,
+    name_prefix: str,
+) -> Iterator[Any]:
+    """`make(storage, cmdline=None, **vm)`: the one-VM stack on host a, applied, with its
+    pool in shared storage (`shared`) or in each host's own images directory (`private`)."""
     made: list[Harness] = []
     bridge = f"{name_prefix}br"
     lab.run_in_netns(["ip", "link", "add", bridge, "type", "bridge"])
     lab.run_in_netns(["ip", "link", "set", bridge, "up"])
+    image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
 
-    def make(config: dict[str, Any]) -> Harness:
+    def make(storage: str, cmdline: str | None = None, **vm: Any) -> Harness:
+        if storage == "shared":
+            shared: str | None = str(lab.scratch_dir(f"{name_prefix}shared"))
+            pool = f"{shared}/pool"
+        else:
+            shared, pool = None, f"/var/lib/libvirt/images/{name_prefix}pool"
+        config = _config(
+            lab_host_pair, pool, image, tiny_guest, shared,
+            cmdline or tiny_guest.cmdline("mover", mode="loop"), bridge, **vm,
+        )  # fmt: skip
         harness = Harness(
-            REPO / "__main__.py",
-            "kvm-estate",
-            f"{name_prefix}mig",
-            lab_scratch / "state.json",
-            config=config,
-        )
+            REPO / "__main__.py", "kvm-estate", f"{name_prefix}mig",
+            lab_scratch / "state.json", config=config,
+        )  # fmt: skip
         made.append(harness)
+        harness.up()
         return harness
 
     try:
@@ -136,80 +152,26 @@ def _move_live(harness: Harness, hosts: tuple[LabHost, LabHost], vm: str) -> Non
 
 
 def test_live_migration_with_shared_storage(
-    lab: Lab,
-    lab_host_pair: tuple[LabHost, LabHost],
-    tiny_guest: TinyGuest,
-    lab_scratch: Path,
-    harness_for: Any,
-    name_prefix: str,
+    mover_stack: Any, lab_host_pair: tuple[LabHost, LabHost], name_prefix: str
 ):
-    shared = lab.scratch_dir(f"{name_prefix}shared")
-    image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
-    harness = harness_for(
-        _config(
-            lab_host_pair,
-            str(shared / "pool"),
-            image,
-            tiny_guest,
-            str(shared),
-            tiny_guest.cmdline("mover", mode="loop"),
-            f"{name_prefix}br",
-        )
-    )
-    harness.up()
-    _move_live(harness, lab_host_pair, f"{name_prefix}mig-mover")
+    _move_live(mover_stack("shared"), lab_host_pair, f"{name_prefix}mig-mover")
 
 
 def test_live_migration_copying_storage(
-    lab_host_pair: tuple[LabHost, LabHost],
-    tiny_guest: TinyGuest,
-    lab_scratch: Path,
-    harness_for: Any,
-    name_prefix: str,
+    mover_stack: Any, lab_host_pair: tuple[LabHost, LabHost], name_prefix: str
 ):
-    image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
-    pool = f"/var/lib/libvirt/images/{name_prefix}pool"  # private to each host
-    harness = harness_for(
-        _config(
-            lab_host_pair,
-            pool,
-            image,
-            tiny_guest,
-            None,
-            tiny_guest.cmdline("mover", mode="loop"),
-            f"{name_prefix}br",
-        )
-    )
-    harness.up()
-    _move_live(harness, lab_host_pair, f"{name_prefix}mig-mover")
+    _move_live(mover_stack("private"), lab_host_pair, f"{name_prefix}mig-mover")
     a, _ = lab_host_pair
     leftovers = list((a.images_dir_outside / f"{name_prefix}pool").glob("*root*"))
     assert leftovers == [], "the source's root disk is removed once the VM arrived"
 
 
 def test_failed_migration_stays_on_the_source_and_a_rerun_completes(
-    lab_host_pair: tuple[LabHost, LabHost],
-    tiny_guest: TinyGuest,
-    lab_scratch: Path,
-    harness_for: Any,
-    name_prefix: str,
+    mover_stack: Any, lab_host_pair: tuple[LabHost, LabHost], name_prefix: str
 ):
     a, b = lab_host_pair
     vm = f"{name_prefix}mig-mover"
-    image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
-    pool = f"/var/lib/libvirt/images/{name_prefix}pool"
-    harness = harness_for(
-        _config(
-            lab_host_pair,
-            pool,
-            image,
-            tiny_guest,
-            None,
-            tiny_guest.cmdline("mover", mode="loop"),
-            f"{name_prefix}br",
-        )
-    )
-    harness.up()
+    harness = mover_stack("private")
     wait_for_marker(a.serial_log_path(vm), "tick 2")
     harness.config["vms"][0]["host"] = b.name
     # Migration data sent where the destination does not listen: the move fails midway.
@@ -219,7 +181,7 @@ def test_failed_migration_stays_on_the_source_and_a_rerun_completes(
     dom = _domain(a.uri, vm)
     assert dom is not None and dom.isActive(), "still running on the source"
     assert _domain(b.uri, vm) is None
-    source_disk = a.images_dir_outside / f"{name_prefix}pool" / f"{name_prefix}mig-mover-root.qcow2"
+    source_disk = a.images_dir_outside / f"{name_prefix}pool" / f"{vm}-root.qcow2"
     assert source_disk.exists(), "nothing lost on the source"
     harness.config["vms"][0]["migration"]["address"] = "127.0.0.1"
     harness.up()
@@ -229,31 +191,19 @@ def test_failed_migration_stays_on_the_source_and_a_rerun_completes(
 
 
 def test_offline_migration_copies_the_volumes(
+    mover_stack: Any,
     lab_host_pair: tuple[LabHost, LabHost],
     tiny_guest: TinyGuest,
-    lab_scratch: Path,
-    harness_for: Any,
     name_prefix: str,
 ):
     a, b = lab_host_pair
     vm = f"{name_prefix}mig-mover"
-    image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
-    pool = f"/var/lib/libvirt/images/{name_prefix}pool"
     # gen1's root disk is SATA (no driver in the tiny guest); the virtio data disk is the
     # guest's first virtio disk, /dev/vda.
     write = tiny_guest.cmdline("mover", mode="loop", write=("/dev/vda", "MOVED-OFFLINE"))
-    config = _config(
-        lab_host_pair,
-        pool,
-        image,
-        tiny_guest,
-        None,
-        write,
-        f"{name_prefix}br",
-        dataDisks=[{"name": "data", "size": "8MiB", "bus": "virtio"}],
+    harness = mover_stack(
+        "private", write, dataDisks=[{"name": "data", "size": "8MiB", "bus": "virtio"}]
     )
-    harness = harness_for(config)
-    harness.up()
     wait_for_marker(a.serial_log_path(vm), "GUEST-WROTE /dev/vda")
     harness.config["vms"][0]["running"] = False
     harness.up()
@@ -270,29 +220,11 @@ def test_offline_migration_copies_the_volumes(
 
 
 def test_evacuating_a_host_in_maintenance(
-    lab: Lab,
-    lab_host_pair: tuple[LabHost, LabHost],
-    tiny_guest: TinyGuest,
-    lab_scratch: Path,
-    harness_for: Any,
-    name_prefix: str,
+    mover_stack: Any, lab_host_pair: tuple[LabHost, LabHost], name_prefix: str
 ):
     a, b = lab_host_pair
     vm = f"{name_prefix}mig-mover"
-    shared = lab.scratch_dir(f"{name_prefix}shared")
-    image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
-    harness = harness_for(
-        _config(
-            lab_host_pair,
-            str(shared / "pool"),
-            image,
-            tiny_guest,
-            str(shared),
-            tiny_guest.cmdline("mover", mode="loop"),
-            f"{name_prefix}br",
-        )
-    )
-    harness.up()
+    harness = mover_stack("shared")
     wait_for_marker(a.serial_log_path(vm), "tick 2")
     harness.config["hosts"][a.name]["maintenance"] = True
     result = harness.up()
