@@ -34,10 +34,15 @@ class MachineProfile:
     nic_model: NicModel
     rng: bool
 
-    def disk_target(self, bus: DiskBus, index: int) -> str:
-        """Target name of the `index`-th disk on `bus` (vda, vdb… / sda, sdb…)."""
-        prefix = {"virtio": "vd", "ide": "hd"}.get(bus, "sd")
-        return prefix + "abcdefghijklmnopqrstuvwxyz"[index]
+    @staticmethod
+    def disk_target(bus: DiskBus, index: int) -> str:
+        """Target name of the `index`-th disk on `bus` (vda, vdb… / sda, sdb… / hda…)."""
+        return target_prefix(bus) + "abcdefghijklmnopqrstuvwxyz"[index]
+
+
+def target_prefix(bus: DiskBus) -> str:
+    """Disks on one bus share a name prefix (and a counter): vd (virtio), hd (ide), sd."""
+    return {"virtio": "vd", "ide": "hd"}.get(bus, "sd")
 
 
 PROFILES: dict[str, MachineProfile] = {

@@ -17,7 +17,7 @@ from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
 from components.config.errors import component_error
 from components.config.stack import TemplateSettings, VmSettings
-from components.generations import HOST_PACKAGES, profile
+from components.generations import HOST_PACKAGES, profile, target_prefix
 from components.kvm_host import KvmHost
 from components.naming import derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
@@ -315,7 +315,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
     used: dict[str, int] = {}
 
     def target(bus: DiskBus) -> str:
-        prefix = machine.disk_target(bus, 0)[:2]
+        prefix = target_prefix(bus)
         used[prefix] = used.get(prefix, -1) + 1
         return machine.disk_target(bus, used[prefix])
 
