@@ -95,13 +95,3 @@ class NetworkSpec(XmlModel):
         if self.forward_mode == "bridge" and not self.bridge_name and not self.forward_dev:
             raise ValueError("a bridged network needs bridgeName (an existing host bridge)")
         return self
-
-
-def is_isolated(spec: NetworkSpec) -> bool:
-    """No forwarding at all: guests reach each other and the host only."""
-    return spec.forward_mode is None
-
-
-def has_libvirt_bridge(spec: NetworkSpec) -> bool:
-    """libvirt creates (and owns) the bridge for NAT, routed, isolated and open networks."""
-    return spec.forward_mode in (None, "nat", "route", "open")

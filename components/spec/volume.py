@@ -78,11 +78,6 @@ class VolumeSpec(XmlModel):
         return self
 
 
-def is_clone(spec: VolumeSpec) -> bool:
-    """A copy-on-write overlay on a base volume."""
-    return spec.backing_path is not None
-
-
 def is_import(spec: VolumeSpec) -> bool:
     """Bytes come from an image file or URL."""
     return spec.source is not None
