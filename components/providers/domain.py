@@ -32,6 +32,7 @@ from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
+from components.providers.retry import retried
 from components.snapshots import domain_guard
 from components.snapshots.hosts import read_metadata, write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
@@ -77,7 +78,7 @@ def live_owner(dom: libvirt.virDomain) -> Ownership | None:
 
 
 def _define(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:
-    return conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+    return retried(lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE))
 
 
 def _merged_definition(
@@ -115,7 +116,7 @@ def stop(dom: libvirt.virDomain, timeout: float) -> None:
         dom.shutdown()
     if not wait_until_off(dom, timeout):
         try:
-            dom.destroy()
+            retried(dom.destroy)
         except libvirt.libvirtError:
             if dom.isActive():
                 raise
@@ -156,12 +157,12 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         try:
             dom.setAutostart(int(spec.autostart))
             if spec.running and not dom.isActive():
-                dom.create()
+                retried(dom.create)
         except libvirt.libvirtError:
             if existing is None:  # transactional: leave nothing half-made behind
                 if dom.isActive():
-                    dom.destroy()
-                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+                    retried(dom.destroy)
+                retried(lambda: dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM))
             raise
         return dom.UUIDString(), {
             "uuid": dom.UUIDString(),
@@ -223,7 +224,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         pending = bool(olds.get("pendingRestart")) or needs_restart
         if dom.isActive() and pending and spec.restart_policy == "auto":
             stop(dom, spec.shutdown_timeout_seconds)
-            dom.create()
+            retried(dom.create)
             pending = False
         elif not dom.isActive():
             pending = False
@@ -233,7 +234,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
                 "at the next restart (restartPolicy: manual)"
             )
         if spec.running and not dom.isActive():
-            dom.create()
+            retried(dom.create)
         elif not spec.running and dom.isActive():
             stop(dom, spec.shutdown_timeout_seconds)
         return {
@@ -301,12 +302,13 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
         keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
         if dom.isActive():
-            dom.destroy()
-        dom.undefineFlags(
+            retried(dom.destroy)
+        flags = (
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
             | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
             | keep_snapshots
         )
+        retried(lambda: dom.undefineFlags(flags))
 
 
 RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)

@@ -20,6 +20,8 @@ import libvirt
 from lxml import etree
 
 from components.providers.base import ProviderError
+from components.providers.pool import refresh_pool
+from components.providers.retry import retried
 from components.spec.domain import MigrationSettings
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -96,7 +98,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
     """Stream one volume's bytes from `src` into the same-named volume on `dst`."""
     source = src.storagePoolLookupByName(pool).storageVolLookupByName(volume)
     target_pool = dst.storagePoolLookupByName(pool)
-    target_pool.refresh(0)
+    refresh_pool(target_pool)
     target = target_pool.storageVolLookupByName(volume)
     length = _file_length(source)
     down, up = src.newStream(0), dst.newStream(0)
@@ -116,7 +118,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
         down.abort()
         up.abort()
         raise
-    target_pool.refresh(0)
+    refresh_pool(target_pool)
 
 
 def _file_length(vol: libvirt.virStorageVol) -> int:
@@ -170,7 +172,8 @@ def migrate(
             for pool, volume in _volume_disks(dom):
                 _copy_volume(src, dst, pool, volume)
         # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
-        dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
+        flags = _flags(settings, running)
+        retried(lambda: dom.migrateToURI3(dst_uri, _params(settings), flags))
     except libvirt.libvirtError as err:
         _redefine(dom, saved)
         raise ProviderError(
