@@ -33,7 +33,7 @@ from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.providers.retry import retried
-from components.snapshots import domain_guard
+from components.snapshots import carried, domain_guard
 from components.snapshots.hosts import read_metadata, write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
 from components.spec.connection_uri import same_daemon
@@ -153,17 +153,23 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
         else:
             dom = _define(conn, resolved.to_xml())
-            domain_guard.restore_carried(dom, str(props.get(CONNECTION_KEY)))
+        stash = None
         try:
+            if existing is None:
+                stash = domain_guard.restore_carried(dom)
             dom.setAutostart(int(spec.autostart))
             if spec.running and not dom.isActive():
                 retried(dom.create)
-        except libvirt.libvirtError:
+        except BaseException:
             if existing is None:  # transactional: leave nothing half-made behind
                 if dom.isActive():
                     retried(dom.destroy)
-                retried(lambda: dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM))
+                flags = libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA  # the stash keeps them
+                retried(lambda: dom.undefineFlags(flags))
             raise
+        if stash is not None:
+            carried.drop_pool_stash(stash)
         return dom.UUIDString(), {
             "uuid": dom.UUIDString(),
             "pendingRestart": False,
@@ -274,6 +280,9 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         dom = _lookup(conn, id_)
         if dom is None:
             raise ProviderError(f"domain {spec.name!r} ({id_}) no longer exists; run refresh")
+        moved = carried.restore_domain_stash(dom)  # an earlier migration's, not yet restored
+        if moved:
+            pulumi.log.info(f"domain {spec.name}: snapshots {moved} restored after a migration")
         return dom
 
     @staticmethod
