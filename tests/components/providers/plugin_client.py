@@ -97,7 +97,7 @@ class PluginProcess:
                 args=_to_struct({}), acceptSecrets=True, acceptResources=True
             )
         )
-        self._serialized: dict[int, str] = {}
+        self._serialized: dict[int, tuple[ResourceProvider, str]] = {}
 
     # ---- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -125,9 +125,9 @@ class PluginProcess:
     # ---- provider protocol -----------------------------------------------------------
     def _with_provider(self, provider: ResourceProvider, props: Props) -> Props:
         key = id(provider)
-        if key not in self._serialized:
-            self._serialized[key] = serialize_provider(provider)
-        return {**props, PROVIDER_KEY: self._serialized[key]}
+        if key not in self._serialized:  # the provider is kept, so its id is not reused
+            self._serialized[key] = (provider, serialize_provider(provider))
+        return {**props, PROVIDER_KEY: self._serialized[key][1]}
 
     def _call(self, method: str, request: Any) -> Any:
         try:
