@@ -1,6 +1,6 @@
-"""Messages the program says on the VM's own row (where the engine shows them), instead of
-only as the plugin process's unattached stderr text: the migration announcement at preview
-and pending restarts."""
+"""Messages the program says on the resource's own row (where the engine shows them),
+instead of only as the plugin process's unattached stderr text: the migration announcement
+at preview, pending restarts, VMs re-attached to a replaced network."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from components.host_inspection import HostCapacity, MachineSupport, set_host_inspector
 from components.kvm_host import KvmHost
 from components.move_notices import announce_moves
+from components.nat_network import NatNetwork
+from components.providers.resources import LibvirtNetwork
 from components.storage_pool import StoragePool
 from components.virtual_machine import VirtualMachine
 from components.vm_template import VmTemplate
@@ -102,6 +104,8 @@ class PendingMocks(mocks.RecordingMocks):
         id_, outputs = super().new_resource(args)
         if args.typ.endswith("Domain"):
             outputs["pendingRestart"] = args.name == "web-1"
+        if args.typ.endswith("Network"):
+            outputs["reattachedDomains"] = ["dev-web-2", "dev-web-1"]
         return id_, outputs
 
 
@@ -114,3 +118,21 @@ def test_a_pending_restart_is_a_warning_on_the_vm(monkeypatch: pytest.MonkeyPatc
     message, resource = pending[0]
     assert message.startswith("web-1: changes wait for a restart (restartPolicy: manual)")
     assert isinstance(resource, VirtualMachine) and resource.domain_name == "dev-web-1"
+
+
+def test_vms_re_attached_by_a_network_replace_are_said_on_the_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    info = said(monkeypatch, "info")
+    monkeypatch.setattr(mocks, "RecordingMocks", PendingMocks)
+
+    def program() -> None:
+        set_host_inspector(Inspector({}))
+        NatNetwork("lan", [KvmHost("hv1", uri=HV1, domainType="qemu")], subnet="10.7.0.0/24")
+
+    run_program(program)
+    lines = [(m, r) for m, r in info if "re-attached" in m]
+    assert len(lines) == 1
+    message, resource = lines[0]
+    assert message == "network dev-lan: re-attached running VMs ['dev-web-1', 'dev-web-2']"
+    assert isinstance(resource, LibvirtNetwork)
