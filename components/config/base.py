@@ -22,7 +22,7 @@ def find_bad_character(value: Any, path: tuple[int | str, ...] = ()) -> str | No
         where = _dotted(path)
         if is_secret_path(path):
             return f"{where}: contains control character {bad} (value not shown: it is a secret)"
-        return f"{where}: {shown(value)} contains control character {bad}, which libvirt's XML cannot carry"
+        return f"{where}: {shown(value)} contains control character {bad} (XML cannot carry it)"
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, str) and bad_character(key, multiline=False) is not None:

@@ -78,7 +78,9 @@ def _volumes_and_resources(config: StackConfig, stack: str, claims: Claims) -> N
 
     for name, template in config.templates.items():
         for index, image in enumerate([template.image, *template.retained_images]):
-            where = f"templates.{name}." + ("image" if index == 0 else f"retainedImages[{index - 1}]")
+            where = f"templates.{name}." + (
+                "image" if index == 0 else f"retainedImages[{index - 1}]"
+            )
             volume = default_libvirt_name(stack, f"{name}-{image_version(image)}.{image.format}")
             claims.claim("volume", f"in pool {template.pool}", volume, where)
     for index, vm in enumerate(config.vms):

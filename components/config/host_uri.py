@@ -11,15 +11,14 @@ there rather than silently ignored.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
-
 from typing import Annotated
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BeforeValidator, Field
 
 from components.config.base import ConfigModel
-from components.spec.text import check_absolute_path
 from components.spec.connection_uri import EXAMPLES, SSH_SCHEMES, parse_host_uri
+from components.spec.text import check_absolute_path
 
 
 class SshConfig(ConfigModel):

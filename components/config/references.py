@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from components.config.claims import check_unique_objects
 from components.config.networks import ADDRESSED, IpNetworkConfig, check_fixed_ip
 from components.config.snapshot_policies import check_snapshot_policies
+from components.spec.limits import vm_size_problem
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
@@ -60,6 +61,8 @@ def check_references(config: StackConfig, stack: str = "") -> None:
 
 
 def _check_vm(config: StackConfig, index: int) -> None:
+    from components.generations import profile
+
     vm = config.vms[index]
     where = f"vms[{index}]"
     if vm.host is None and len(config.hosts) > 1:
@@ -97,12 +100,12 @@ def _check_vm(config: StackConfig, index: int) -> None:
             check_fixed_ip(f"{nic_where}.ip", nic.ip, network.subnet, network.gateway_address())
     memory = vm.memory or template.memory
     max_memory = vm.max_memory or template.max_memory or memory
-    if memory > max_memory:
-        raise ValueError(f"{where}.memory: {memory} MiB is above maxMemory {max_memory} MiB")
     vcpus = vm.vcpus or template.vcpus
     max_vcpus = vm.max_vcpus or template.max_vcpus or vcpus
-    if vcpus > max_vcpus:
-        raise ValueError(f"{where}.vcpus: {vcpus} is above maxVcpus {max_vcpus}")
+    machine = template.machine or profile(template.generation).machine
+    problem = vm_size_problem(memory, max_memory, vcpus, max_vcpus, machine)
+    if problem is not None:
+        raise ValueError(f"{where}.{problem}")
 
 
 def _check_fixed_addresses(config: StackConfig) -> None:

@@ -35,8 +35,8 @@ from components.config.types import (
     MachineType,
     MemoryMiB,
 )
-from components.spec.limits import MAX_DATA_DISKS, MAX_NICS, MAX_VCPUS_ANY
 from components.spec.domain import BootDevice, is_i440fx, is_q35
+from components.spec.limits import MAX_DATA_DISKS, MAX_NICS, MAX_VCPUS_ANY
 from components.spec.snapshot_policy import SnapshotPolicySettings
 
 

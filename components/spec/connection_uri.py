@@ -127,9 +127,7 @@ def _check_kind(uri: str, parsed: HostUri) -> None:
         try:
             check_host_or_ip(parsed.host.strip("[]"))
         except ValueError:
-            raise ValueError(
-                f"{uri!r}: {parsed.host!r} is not a host name or IP address"
-            ) from None
+            raise ValueError(f"{uri!r}: {parsed.host!r} is not a host name or IP address") from None
     if parsed.user is not None and not _USER.fullmatch(parsed.user):
         raise ValueError(f"{uri!r}: {parsed.user!r} is not a user name (letters, digits, . _ -)")
     socket = parsed.param("socket")

@@ -34,3 +34,18 @@ def disk_target_suffix(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = "abcdefghijklmnopqrstuvwxyz"[rest] + letters
     return letters
+
+
+def vm_size_problem(
+    memory: int, max_memory: int, vcpus: int, max_vcpus: int, machine: str
+) -> str | None:
+    """What is wrong with a VM's effective sizes (`memory: …`), or None; the caller adds
+    whose sizes they are (a config path or a component)."""
+    if memory > max_memory:
+        return f"memory: {memory} MiB is above maxMemory {max_memory} MiB"
+    if vcpus > max_vcpus:
+        return f"vcpus: {vcpus} is above maxVcpus {max_vcpus}"
+    limit = max_vcpus_of(machine)
+    if max_vcpus > limit:
+        return f"maxVcpus: {max_vcpus} is above the {limit} vCPUs QEMU allows machine {machine!r}"
+    return None

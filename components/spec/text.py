@@ -44,11 +44,9 @@ def check_absolute_path(value: str) -> str:
     """An absolute, normalised file path libvirt is given as is (no `~`, `..` or `//`)."""
     check_line(value, "a path", MAX_PATH)
     if not value.startswith("/"):
-        raise ValueError(f"{value!r} must be absolute (start it with /)")
+        raise ValueError(f"{value!r} must be an absolute path (start it with /)")
     if posixpath.normpath(value) != value.rstrip("/") and value != "/":
-        raise ValueError(
-            f"{value!r} is not a normalised path; write {posixpath.normpath(value)!r}"
-        )
+        raise ValueError(f"{value!r} is not a normalised path; write {posixpath.normpath(value)!r}")
     return value
 
 

@@ -67,7 +67,7 @@ def test_sizes_accept_binary_units_and_plain_mib():
         ({"vms__0__name": "x" * 70}, "is 70 characters long"),
         ({"vms__0__host": "hv9"}, "vms[0].host: 'hv9' is not a host"),
         ({"hosts__local__uri": "http://example"}, "hosts.local.uri: 'http://example'"),
-        ({"templates__debian__image": {"path": "relative.qcow2"}}, "must be absolute"),
+        ({"templates__debian__image": {"path": "relative.qcow2"}}, "must be an absolute path"),
         ({"templates__debian__image": {"url": "ftp://x/y.qcow2"}}, "must start with http://"),
         ({"templates__debian__image": {}}, "exactly one of path and url"),
         ({"vms__0__memory": "4GiB"}, "vms[0].memory: 4096 MiB is above maxMemory 2048 MiB"),
