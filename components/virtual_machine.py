@@ -323,16 +323,17 @@ class VirtualMachine(pulumi.ComponentResource):
 
 
 SECRET_DOMAIN_KEYS = ("graphics",)
-"""Domain inputs that can carry a password: passed as Pulumi secrets, so state, outputs
-and previews never show them in plaintext."""
+"""Domain inputs that can carry a password: the password is passed as a Pulumi secret, so
+state, outputs and previews never show it in plaintext (and the rest of the console, its
+type and listen address, stays reviewable)."""
 
 
 def with_secrets(spec: DomainSpec) -> dict[str, Any]:
-    """The domain's wire inputs, with password-carrying fields wrapped as secrets."""
+    """The domain's wire inputs, with each password a secret."""
     props: dict[str, Any] = spec.model_dump(by_alias=True, exclude_none=True)
     for key in SECRET_DOMAIN_KEYS:
         if key in props and "password" in props[key]:
-            props[key] = pulumi.Output.secret(props[key])
+            props[key] = {**props[key], "password": pulumi.Output.secret(props[key]["password"])}
     return props
 
 
