@@ -86,7 +86,8 @@ def test_storage_pool_refuses_relative_path():
     def program():
         StoragePool("vmstore", [KvmHost("hv1", uri="qemu:///system")], "images")
 
-    with pytest.raises(ValueError, match="StoragePool 'vmstore': path: 'images' must be an absolute path"):
+    expected = "StoragePool 'vmstore': path: 'images' must be an absolute path"
+    with pytest.raises(ValueError, match=expected):
         run_program(program)
 
 
