@@ -83,6 +83,7 @@ class KvmHost(pulumi.ComponentResource):
         owner = f"KvmHost {name!r}"
         uri = connection_uri(config.uri, config.ssh)
         claim("resource", "", f"KvmHost {name}", owner)
+        claim("resource", "", f"{name}-facts", owner)
         claim("libvirt daemon", "", "://".join(map(str, parse_host_uri(uri).daemon)), owner)
         super().__init__("kvm:index:KvmHost", name, None, opts)
         self.host_name = name

@@ -115,9 +115,9 @@ class VirtualMachine(pulumi.ComponentResource):
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
         owner = f"VirtualMachine {name!r}"
-        claim("resource", "", f"VirtualMachine {name}", owner)
+        claim("resource", "", name, owner)
         self.domain_name = libvirt_name(name)
-        self._claim_volumes(owner, name, template, host, settings)
+        self._claim_volumes(owner, name, template=template, host=host, settings=settings, nics=nics)
         machine = profile(template.settings.generation)
         spec = self._domain_spec(name, template, host, nics, settings)
         check_host_supports(name, host, spec, template.settings)
@@ -238,7 +238,13 @@ class VirtualMachine(pulumi.ComponentResource):
 
     @staticmethod
     def _claim_volumes(
-        owner: str, name: str, template: VmTemplate, host: KvmHost, settings: VmSettings
+        owner: str,
+        name: str,
+        *,
+        template: VmTemplate,
+        host: KvmHost,
+        settings: VmSettings,
+        nics: list[Nic],
     ) -> None:
         """The VM's volumes and child resources are its own: no other VM's, no template's."""
         pool = template.pool
@@ -247,8 +253,12 @@ class VirtualMachine(pulumi.ComponentResource):
         )
         for disk in vm_disks(name, template, settings):
             claim("volume", scope, str(disk.volume), owner)
-        for part in ["root", *(d.name for d in settings.data_disks)]:
-            claim("resource", "", f"kvm:Volume {name}-{part}", owner)
+        parts = ["root", *(d.name for d in settings.data_disks)]
+        parts += [f"nic{i}" for i, nic in enumerate(nics) if nic.ip is not None]
+        if cloud_init_of(template, settings) is not None:
+            parts.append("cloud-init")
+        for part in parts:
+            claim("resource", "", f"{name}-{part}", owner)
 
     def _domain_spec(
         self,

@@ -66,9 +66,16 @@ def check_unique_objects(config: StackConfig, stack: str) -> None:
 
 
 def _hosts(config: StackConfig, claims: Claims) -> None:
+    daemons: dict[tuple[str, str, str, str | None], str] = {}
     for name, host in config.hosts.items():
         daemon = parse_host_uri(connection_uri(host.uri, host.ssh)).daemon
-        claims.claim("libvirt daemon", "", "://".join(str(p) for p in daemon), f"hosts.{name}.uri")
+        other = daemons.setdefault(daemon, name)
+        if other != name:
+            raise ValueError(
+                f"hosts.{name}.uri: {host.uri!r} reaches the libvirt daemon of host {other!r} "
+                f"(hosts.{other}.uri); one daemon is one host"
+            )
+        claims.claim("resource", "", f"{name}-facts", f"hosts.{name} (its facts)")
 
 
 def _volumes_and_resources(config: StackConfig, stack: str, claims: Claims) -> None:
@@ -88,11 +95,18 @@ def _volumes_and_resources(config: StackConfig, stack: str, claims: Claims) -> N
         template = config.templates[vm.template]
         pool = f"in pool {template.pool}"
         base = default_libvirt_name(stack, vm.name)
+        claims.claim("resource", "", vm.name, f"{where}.name")
         claims.claim("volume", pool, f"{base}-root.qcow2", f"{where}.name (root disk)")
-        claims.claim("resource kvm:Volume", "", f"{vm.name}-root", f"{where}.name (root disk)")
+        claims.claim("resource", "", f"{vm.name}-root", f"{where}.name (root disk)")
         for disk_index, disk in enumerate(vm.data_disks):
             disk_where = f"{where}.dataDisks[{disk_index}].name"
             claims.claim("volume", pool, f"{base}-{disk.name}.{disk.format}", disk_where)
-            claims.claim("resource kvm:Volume", "", f"{vm.name}-{disk.name}", disk_where)
+            claims.claim("resource", "", f"{vm.name}-{disk.name}", disk_where)
+        for nic_index, nic in enumerate(vm.nics):
+            if nic.ip is not None:
+                nic_where = f"{where}.nics[{nic_index}].ip (its DHCP reservation)"
+                claims.claim("resource", "", f"{vm.name}-nic{nic_index}", nic_where)
         if vm.cloud_init is not None or template.cloud_init is not None:
-            claims.claim("volume", pool, f"{base}{SEED_SUFFIX}", f"{where}.cloudInit (seed)")
+            seed_where = f"{where}.cloudInit (seed)"
+            claims.claim("volume", pool, f"{base}{SEED_SUFFIX}", seed_where)
+            claims.claim("resource", "", f"{vm.name}-cloud-init", seed_where)

@@ -22,6 +22,10 @@ _INTERNAL_STEP = re.compile(r"[\[\](),]|^(str|int|float|bool|list|dict|none|tupl
 the member of a union it tried): never a field or key an operator wrote."""
 
 
+_RELATIVE_PATH = re.compile(r"[A-Za-z]\w*(\[\d+\])*(\.[A-Za-z]\w*(\[\d+\])*)*: ")
+"""A message that starts with a field path of the model that raised it."""
+
+
 class ComponentArgumentError(InputError):
     """A component (KvmHost, VmTemplate, VirtualMachine, Nic …) was given a bad argument."""
 
@@ -57,6 +61,9 @@ def error_line(error: Mapping[str, Any]) -> str:
     if is_secret_path(readable_path(loc)):
         return f"{path}: {message} (value not shown: it is a secret)"
     if error.get("type") == "value_error":
+        relative = _RELATIVE_PATH.match(message)
+        if relative:  # a model's check naming its own field: `dataDisks[1].name: …`
+            return f"{path}.{message}"
         return f"{path}: {message}"
     return f"{path}: {message} (got {shown(error.get('input'))})"
 

@@ -80,11 +80,18 @@ def load_stack_config(config: pulumi.Config | None = None) -> StackConfig:
     config = config or pulumi.Config()
     stack = pulumi.get_stack()
     unknown = unknown_sections(_config_keys(config.name), f"{config.name}:")
-    if unknown:
-        raise _refused(stack, unknown)
     data = {}
     for key in SECTIONS:
         raw = config.get(key)
         if raw is not None:
             data[key] = _value(raw)
-    return parse_stack_config(data, stack)
+    try:
+        parsed = parse_stack_config(data, stack)
+    except StackConfigError as err:
+        if not unknown:
+            raise
+        known = [line.strip() for line in str(err).splitlines()[1:]]
+        raise _refused(stack, [*unknown, *known]) from None
+    if unknown:
+        raise _refused(stack, unknown)
+    return parsed

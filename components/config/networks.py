@@ -62,7 +62,7 @@ class Ipv6Config(ConfigModel):
             try:
                 ipaddress.IPv6Address(gateway if isinstance(gateway, str) else "")
             except ValueError:
-                raise ValueError(f"ipv6.gateway: {gateway!r} is not an IPv6 address") from None
+                raise ValueError(f"gateway: {gateway!r} is not an IPv6 address") from None
         return data
 
     def gateway_address(self) -> ipaddress.IPv6Address:

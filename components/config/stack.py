@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.cloud_init.config import CloudInitConfig
 from components.config.base import ConfigModel
@@ -204,13 +204,20 @@ class VmConfig(VmSettings):
 class StackConfig(ConfigModel):
     """The whole estate of one stack."""
 
-    hosts: dict[LibvirtName, HostConfig] = Field(min_length=1)
+    hosts: dict[LibvirtName, HostConfig]
     pools: dict[LibvirtName, PoolConfig] = Field(default_factory=dict)
     networks: dict[LibvirtName, NetworkConfig] = Field(default_factory=dict)
     templates: dict[LibvirtName, TemplateConfig] = Field(default_factory=dict)
     vms: list[VmConfig] = Field(default_factory=list)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     snapshot_policies: dict[LibvirtName, SnapshotPolicySettings] = Field(default_factory=dict)
+
+    @field_validator("hosts")
+    @classmethod
+    def _some_host(cls, hosts: dict[str, HostConfig]) -> dict[str, HostConfig]:
+        if not hosts:
+            raise ValueError("at least one host is needed (every pool, network and VM is on one)")
+        return hosts
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Self:
