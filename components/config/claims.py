@@ -41,12 +41,6 @@ def check_unique_objects(config: StackConfig, stack: str) -> None:
     claims = Claims()
     _hosts(config, claims)
     stack = stack or "<stack>"
-    for section, items in (("pools", config.pools), ("networks", config.networks)):
-        for name, item in items.items():
-            listed = item.hosts or []
-            for index, host in enumerate(listed):
-                if host in listed[:index]:
-                    raise ValueError(f"{section}.{name}.hosts[{index}]: {host!r} is listed twice")
     for name, pool in config.pools.items():
         pool_name = pool.libvirt_name or default_libvirt_name(stack, name)
         where = "libvirtName" if pool.libvirt_name else "(name)"

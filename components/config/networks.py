@@ -72,7 +72,7 @@ class Ipv6Config(ConfigModel):
     @model_validator(mode="after")
     def _gateway_inside(self) -> Self:
         if self.gateway_address() not in self.subnet:
-            raise ValueError(f"ipv6 gateway {self.gateway} is outside subnet {self.subnet}")
+            raise ValueError(f"gateway: {self.gateway} is outside subnet {self.subnet}")
         return self
 
 
@@ -119,18 +119,18 @@ class IpNetworkConfig(PlacedNetwork):
         subnet = self.subnet
         gateway = self.gateway_address()
         if not is_host_address(gateway, subnet):
-            raise ValueError(f"gateway {gateway} is not a host address of subnet {subnet}")
+            raise ValueError(f"gateway: {gateway} is not a host address of subnet {subnet}")
         if self.dhcp is not None:
             start, end = self.dhcp.start, self.dhcp.end
             for label, address in (("dhcp.start", start), ("dhcp.end", end)):
                 if address not in subnet:
-                    raise ValueError(f"{label} {address} is outside subnet {subnet}")
+                    raise ValueError(f"{label}: {address} is outside subnet {subnet}")
                 if not is_host_address(address, subnet):
-                    raise ValueError(f"{label} {address} is the network or broadcast address")
+                    raise ValueError(f"{label}: {address} is the network or broadcast address")
             if start > end:
-                raise ValueError(f"dhcp range is reversed: start {start} is after end {end}")
+                raise ValueError(f"dhcp: the range is reversed: start {start} is after end {end}")
             if start <= gateway <= end:
-                raise ValueError(f"dhcp range {start}-{end} contains the gateway {gateway}")
+                raise ValueError(f"dhcp: range {start}-{end} contains the gateway {gateway}")
         for index, lease in enumerate(self.static_leases):
             check_fixed_ip(f"staticLeases[{index}].ip", lease.ip, subnet, gateway)
         for label, values in (
@@ -151,11 +151,11 @@ def check_fixed_ip(
 ) -> None:
     """Raise unless `ip` can be handed to a guest on `subnet`."""
     if ip not in subnet:
-        raise ValueError(f"{where} {ip} is outside subnet {subnet}")
+        raise ValueError(f"{where}: {ip} is outside subnet {subnet}")
     if not is_host_address(ip, subnet):
-        raise ValueError(f"{where} {ip} is the network or broadcast address of {subnet}")
+        raise ValueError(f"{where}: {ip} is the network or broadcast address of {subnet}")
     if ip == gateway:
-        raise ValueError(f"{where} {ip} is the gateway's address")
+        raise ValueError(f"{where}: {ip} is the gateway's address")
 
 
 class NatNetworkConfig(IpNetworkConfig):
@@ -187,7 +187,7 @@ class RoutedNetworkConfig(IpNetworkConfig):
         for index, route in enumerate(self.routes):
             if route.gateway not in self.subnet:
                 raise ValueError(
-                    f"routes[{index}].gateway {route.gateway} is not on subnet {self.subnet}"
+                    f"routes[{index}].gateway: {route.gateway} is not on subnet {self.subnet}"
                 )
         return self
 

@@ -36,6 +36,10 @@ def check_references(config: StackConfig, stack: str = "") -> None:
     """Raise ValueError for the first reference that does not resolve or clashes."""
     for section, items in (("pools", config.pools), ("networks", config.networks)):
         for name, item in items.items():
+            listed = item.hosts or []
+            for index, host in enumerate(listed):
+                if host in listed[:index]:
+                    raise ValueError(f"{section}.{name}.hosts[{index}]: {host!r} is listed twice")
             for host in item.hosts or []:
                 if host not in config.hosts:
                     raise ValueError(

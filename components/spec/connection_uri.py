@@ -130,6 +130,7 @@ def _check_kind(uri: str, parsed: HostUri) -> None:
             raise ValueError(f"{uri!r}: {parsed.host!r} is not a host name or IP address") from None
     if parsed.user is not None and not _USER.fullmatch(parsed.user):
         raise ValueError(f"{uri!r}: {parsed.user!r} is not a user name (letters, digits, . _ -)")
-    socket = parsed.param("socket")
-    if socket is not None and not socket.startswith("/"):
-        raise ValueError(f"{uri!r}: socket={socket!r} must be an absolute path")
+    for key in ("socket", "keyfile", "known_hosts"):
+        path = parsed.param(key)
+        if path is not None and not path.startswith("/"):
+            raise ValueError(f"{uri!r}: {key}={path!r} must be an absolute path")

@@ -21,7 +21,7 @@ def check_libvirt_name(name: object) -> str:
     if not isinstance(name, str):
         raise ValueError(f"{name!r} is not a name; write it as text (quote it in YAML)")
     if not name:
-        raise ValueError("a libvirt name must not be empty")
+        raise ValueError("'' is empty; a libvirt name needs at least one character")
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(
             f"{name!r} is {len(name)} characters long; libvirt names here are at most "

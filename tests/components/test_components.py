@@ -77,7 +77,7 @@ def test_nat_network_refuses_dhcp_outside_subnet():
         )
 
     with pytest.raises(
-        ValueError, match=re.escape("NatNetwork 'lan': dhcp.start 10.9.1.10 is outside")
+        ValueError, match=re.escape("NatNetwork 'lan': dhcp.start: 10.9.1.10 is outside")
     ):
         run_program(program)
 

@@ -186,7 +186,7 @@ def test_fixed_ip_becomes_a_reservation_tied_to_the_network():
 @pytest.mark.parametrize(
     ("nic_sets", "expected"),
     [
-        ([[("lan", {"ip": "10.6.0.10"})]], "NIC on network 'lan': ip 10.6.0.10 is outside"),
+        ([[("lan", {"ip": "10.6.0.10"})]], "NIC on network 'lan': ip: 10.6.0.10 is outside"),
         ([[("lan", {"ip": "10.5.0.1"})]], "is the gateway's address"),
         (
             [[("lan", {"ip": "10.5.0.10"})], [("lan", {"ip": "10.5.0.10"})]],

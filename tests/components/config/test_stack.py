@@ -49,10 +49,10 @@ def test_sizes_accept_binary_units_and_plain_mib():
         ({"networks__lan__subnet": "10.70.0.0/33"}, "networks.lan.subnet: '10.70.0.0/33'"),
         ({"networks__lan__subnet": "not-a-cidr"}, "networks.lan.subnet: 'not-a-cidr'"),
         ({"networks__lan__subnet": "10.70.0.1/24"}, "has host bits set"),
-        ({"networks__lan__dhcp__end": "10.71.0.5"}, "dhcp.end 10.71.0.5 is outside subnet"),
+        ({"networks__lan__dhcp__end": "10.71.0.5"}, "dhcp.end: 10.71.0.5 is outside subnet"),
         (
             {"networks__lan__dhcp__start": "10.70.0.250", "networks__lan__dhcp__end": "10.70.0.20"},
-            "dhcp range is reversed: start 10.70.0.250 is after end 10.70.0.20",
+            "dhcp: the range is reversed: start 10.70.0.250 is after end 10.70.0.20",
         ),
         ({"networks__lan__dhcp__start": "10.70.0.1"}, "contains the gateway 10.70.0.1"),
         ({"networks__lan__dhcp__end": "10.70.0.255"}, "is the network or broadcast address"),
