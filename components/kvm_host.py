@@ -18,7 +18,7 @@ from components.host_inspection import (
     host_inspector,
     set_host_inspector,
 )
-from components.naming import claim
+from components.naming import Owner, claim
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.resources import LibvirtHostFacts
 from components.spec.changes import CONNECTION_KEY
@@ -80,7 +80,7 @@ class KvmHost(pulumi.ComponentResource):
             config = args or HostConfig(**kwargs)
         except ValidationError as err:
             raise component_error("KvmHost", name, err) from None
-        owner = f"KvmHost {name!r}"
+        owner = Owner("KvmHost", name)
         uri = connection_uri(config.uri, config.ssh)
         claim("resource", "", f"KvmHost {name}", owner)
         claim("resource", "", f"{name}-facts", owner)

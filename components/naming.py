@@ -11,7 +11,23 @@ from components.config.errors import ComponentArgumentError
 from components.spec.names import check_libvirt_name, default_libvirt_name
 from components.spec.ownership import Ownership
 
-_run_claims: tuple[object, dict[tuple[str, str, str], str]] | None = None
+
+class Owner:
+    """One component instance as a claimant: two instances described alike (two
+    `VirtualMachine('web-1')`) are still two owners."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        try:
+            check_libvirt_name(name)
+        except ValueError as err:
+            raise ComponentArgumentError(f"{kind} {name!r}: name: {err}") from None
+        self.text = f"{kind} {name!r}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_run_claims: tuple[object, dict[tuple[str, str, str], Owner]] | None = None
 
 
 def libvirt_name(logical_name: str, override: str | None = None, suffix: str = "") -> str:
@@ -34,8 +50,8 @@ def derived_mac(vm_name: str, nic_index: int) -> str:
     return "52:54:00:" + ":".join(f"{b:02x}" for b in digest[:3])
 
 
-def claim(kind: str, scope: str, name: str, owner: str) -> None:
-    """Record that `owner` (e.g. "VirtualMachine 'web-1'") makes or uses `kind` `name` in
+def claim(kind: str, scope: str, name: str, owner: Owner) -> None:
+    """Record that `owner` (e.g. VirtualMachine 'web-1') makes or uses `kind` `name` in
     `scope` (a host's daemon, a pool, or "" for the whole stack) in this program run; refuse
     a second owner. Components call this before registering anything, so two VMs named
     alike, or a pool path two pools share, fail with both owners named, before any change.
@@ -47,6 +63,8 @@ def claim(kind: str, scope: str, name: str, owner: str) -> None:
     owners = _run_claims[1]
     key = (kind, scope, name)
     first = owners.setdefault(key, owner)
-    if first != owner:
+    if first is not owner:
         where = f" {scope}" if scope else ""
-        raise ComponentArgumentError(f"{owner}: {kind} {name!r}{where} is already {first}'s")
+        raise ComponentArgumentError(
+            f"{owner}: {kind} {name!r}{where} is already claimed by {first}"
+        )

@@ -17,7 +17,7 @@ import pulumi
 from components.config.errors import ComponentArgumentError
 from components.host_inspection import HostInspector, host_inspector
 from components.kvm_host import KvmHost
-from components.naming import claim
+from components.naming import Owner, claim
 
 T = TypeVar("T")
 
@@ -65,7 +65,7 @@ class HostNetwork(pulumi.ComponentResource):
             raise ComponentArgumentError(
                 f"{type_token.rsplit(':', 1)[-1]} {name!r}: needs at least one host"
             )
-        owner = f"{type_token.rsplit(':', 1)[-1]} {name!r}"
+        owner = Owner(type_token.rsplit(":", 1)[-1], name)
         claim("resource", "", f"network {name}", owner)
         for host in hosts:
             claim("network", f"on host {host.host_name}", network_name, owner)

@@ -13,7 +13,7 @@ import pulumi
 
 from components.config.errors import ComponentArgumentError
 from components.kvm_host import KvmHost
-from components.naming import claim, libvirt_name
+from components.naming import Owner, claim, libvirt_name
 from components.providers.resources import LibvirtStoragePool
 from components.spec.changes import CONNECTION_KEY
 from components.spec.text import check_absolute_path
@@ -30,7 +30,7 @@ class StoragePool(pulumi.ComponentResource):
         libvirt_name_override: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        owner = f"StoragePool {name!r}"
+        owner = Owner("StoragePool", name)
         try:
             check_absolute_path(path)
         except ValueError as err:

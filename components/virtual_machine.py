@@ -19,7 +19,7 @@ from components.config.errors import ComponentArgumentError, component_error
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile, target_prefix
 from components.kvm_host import KvmHost
-from components.naming import claim, derived_mac, libvirt_name, ownership
+from components.naming import Owner, claim, derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
 from components.snapshot_policy import SnapshotPolicy, governed
@@ -114,7 +114,7 @@ class VirtualMachine(pulumi.ComponentResource):
         except ValidationError as err:
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
-        owner = f"VirtualMachine {name!r}"
+        owner = Owner("VirtualMachine", name)
         claim("resource", "", name, owner)
         self.domain_name = libvirt_name(name)
         self._claim_volumes(owner, name, template=template, host=host, settings=settings, nics=nics)
@@ -238,7 +238,7 @@ class VirtualMachine(pulumi.ComponentResource):
 
     @staticmethod
     def _claim_volumes(
-        owner: str,
+        owner: Owner,
         name: str,
         *,
         template: VmTemplate,

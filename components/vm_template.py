@@ -18,7 +18,7 @@ from components.config.errors import ComponentArgumentError, component_error
 from components.config.stack import ImageConfig, TemplateSettings
 from components.host_inspection import environment_checks_enabled
 from components.kvm_host import KvmHost
-from components.naming import claim, libvirt_name
+from components.naming import Owner, claim, libvirt_name
 from components.providers.resources import LibvirtVolume
 from components.spec.changes import CONNECTION_KEY
 from components.storage_pool import StoragePool
@@ -57,7 +57,8 @@ class VmTemplate(pulumi.ComponentResource):
                     f"VmTemplate {name!r}: {where}.path {image.path!r} does not exist on "
                     "this machine (images are uploaded from where Pulumi runs)"
                 )
-        claim("resource", "", f"VmTemplate {name}", f"VmTemplate {name!r}")
+        self._owner = Owner("VmTemplate", name)
+        claim("resource", "", f"VmTemplate {name}", self._owner)
         super().__init__("kvm:index:VmTemplate", name, None, opts)
         self.template_name = name
         self.pool = pool
@@ -89,7 +90,7 @@ class VmTemplate(pulumi.ComponentResource):
         scope = f"in pool {self.pool.pool_name}" + (
             "" if place == "shared" else f" on host {place}"
         )
-        claim("volume", scope, self._base_name(image), f"VmTemplate {self.template_name!r}")
+        claim("volume", scope, self._base_name(image), self._owner)
         source = {"path": image.path, "url": image.url, "sha256": image.sha256}
         return LibvirtVolume(
             f"{self.template_name}-{image_version(image)}@{place}",

@@ -33,7 +33,7 @@ class Claims:
         owner = self._owners.setdefault(key, path)
         if owner != path:
             where = f" {scope}" if scope else ""
-            raise ValueError(f"{path}: {kind} {name!r}{where} is already {owner}'s")
+            raise ValueError(f"{path}: {kind} {name!r}{where} is already claimed by {owner}")
 
 
 def check_unique_objects(config: StackConfig, stack: str) -> None:
