@@ -37,7 +37,7 @@ from components.spec.domain import (
     SerialConsole,
     Tpm,
 )
-from components.spec.limits import vm_size_problem
+from components.spec.limits import MAX_NICS, vm_size_problem
 from components.spec.text import check_mac
 from components.vm_template import VmTemplate
 
@@ -115,6 +115,10 @@ class VirtualMachine(pulumi.ComponentResource):
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
         owner = Owner("VirtualMachine", name)
+        if len(nics) > MAX_NICS:
+            raise ComponentArgumentError(
+                f"{owner}: nics: {len(nics)} NICs; a VM has at most {MAX_NICS}"
+            )
         claim("resource", "", name, owner)
         self.domain_name = libvirt_name(name)
         self._claim_volumes(owner, name, template=template, host=host, settings=settings, nics=nics)

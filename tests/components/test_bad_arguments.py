@@ -113,6 +113,11 @@ def _same_mac() -> None:
     e.debian.instantiate("web-2", e.host, nics=[Nic(e.lan, mac="52:54:00:00:00:05")])
 
 
+def _too_many_nics() -> None:
+    e = estate()
+    e.debian.instantiate("web-1", e.host, nics=[Nic(e.lan) for _ in range(33)])
+
+
 def _two_hosts_one_daemon() -> None:
     KvmHost("hv1", uri=URI)
     KvmHost("hv2", uri="qemu+ssh://root@HV1.example.internal:22/system")
@@ -261,6 +266,12 @@ ARGS: list[Arg] = [
     ),
     Arg("VirtualMachine", "web-1-x", "'web-1-x'", _vm_named_like_a_disk),
     Arg("VirtualMachine", "MAC", "52:54:00:00:00:05", _same_mac),
+    Arg(
+        "VirtualMachine",
+        "nics",
+        "33 NICs",
+        _too_many_nics,
+    ),
 ]
 
 
