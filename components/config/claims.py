@@ -15,20 +15,37 @@ from typing import TYPE_CHECKING
 from components.config.host_uri import connection_uri
 from components.config.networks import ExistingNetworkConfig
 from components.spec.connection_uri import parse_host_uri
-from components.spec.names import default_libvirt_name
+from components.spec.names import check_libvirt_name, default_libvirt_name
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
 
 
+LIBVIRT_KINDS = ("volume", "storage pool", "network", "domain")
+"""Claims whose name is a libvirt object's name (checked like every libvirt name)."""
+
+
+def derived_name(name: str, path: str) -> str:
+    """`name` when libvirt takes it; else ValueError naming the config entry it comes from."""
+    try:
+        return check_libvirt_name(name)
+    except ValueError as err:
+        raise ValueError(f"{path}: the libvirt name derived from it is invalid: {err}") from None
+
+
 class Claims:
     """Who claimed what: (kind, scope, name) → the claiming config path."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack: str) -> None:
         self._owners: dict[tuple[str, str, str], str] = {}
+        self._check_names = bool(stack)
+        """Derived names are only checked against the real stack name (its length counts)."""
 
     def claim(self, kind: str, scope: str, name: str, path: str) -> None:
-        """Record `path`'s claim; raise ValueError naming both paths when taken."""
+        """Record `path`'s claim; raise ValueError naming both paths when taken, or when a
+        libvirt object's derived name breaks libvirt's rules (too long, say)."""
+        if kind in LIBVIRT_KINDS and self._check_names:
+            derived_name(name, path)
         key = (kind, scope, name)
         owner = self._owners.setdefault(key, path)
         if owner != path:
@@ -38,7 +55,7 @@ class Claims:
 
 def check_unique_objects(config: StackConfig, stack: str) -> None:
     """Raise ValueError for the first object two config entries would both make or use."""
-    claims = Claims()
+    claims = Claims(stack)
     _hosts(config, claims)
     stack = stack or "<stack>"
     for name, pool in config.pools.items():
@@ -90,6 +107,7 @@ def _volumes_and_resources(config: StackConfig, stack: str, claims: Claims) -> N
         pool = f"in pool {template.pool}"
         base = default_libvirt_name(stack, vm.name)
         claims.claim("resource", "", vm.name, f"{where}.name")
+        claims.claim("domain", "", base, f"{where}.name")
         claims.claim("volume", pool, f"{base}-root.qcow2", f"{where}.name (root disk)")
         claims.claim("resource", "", f"{vm.name}-root", f"{where}.name (root disk)")
         for disk_index, disk in enumerate(vm.data_disks):

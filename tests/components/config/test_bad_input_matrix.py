@@ -328,6 +328,13 @@ TEMPLATES = [
 
 VMS = [
     at("vms[0].name", "x" * 70),
+    at("vms[0].name", "y" * 55, shown="'prod-" + "y" * 55 + "-root.qcow2'"),
+    at("vms[0].name", "z" * 62, shown="'prod-" + "z" * 62 + "'"),
+    at(
+        "pools.vm" + "p" * 58,
+        {"path": "/p"},
+        shown="'prod-vm" + "p" * 58 + "'",
+    ),
     at("vms[0].name", "web/1"),
     at("vms[0].name", ""),
     at("vms[0].name", datetime.date(2024, 1, 1)),
