@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.spec.errors import is_secret_path, shown
 from components.spec.text import bad_character
+
+SCANNED = "scanned"
+"""Validation context key: the input was checked with `find_bad_character` as a whole."""
 
 
 def find_bad_character(value: Any, path: tuple[int | str, ...] = ()) -> str | None:
@@ -54,9 +57,11 @@ class ConfigModel(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _xml_compatible(cls, data: Any) -> Any:
-        """Checked on the raw input, before any field: an outer model reports the full path."""
-        if isinstance(data, dict):
+    def _xml_compatible(cls, data: Any, info: ValidationInfo) -> Any:
+        """Checked on the raw input, before any field: an outer model reports the full path.
+        A caller that scanned the whole input already says so (`scanned` in the context)."""
+        scanned = isinstance(info.context, dict) and info.context.get(SCANNED)
+        if isinstance(data, dict) and not scanned:
             found = find_bad_character(data)
             if found is not None:
                 raise ValueError(found)

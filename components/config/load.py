@@ -17,6 +17,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
+from components.config.base import SCANNED, find_bad_character
 from components.config.errors import error_lines
 from components.config.stack import StackConfig
 from components.spec.errors import InputError, shown
@@ -52,8 +53,11 @@ def parse_stack_config(data: object, stack: str = "") -> StackConfig:
     unknown = unknown_sections([str(k) for k in data])
     if unknown:
         raise _refused(stack, unknown)
+    bad = find_bad_character(dict(data))
+    if bad is not None:
+        raise _refused(stack, [bad])
     try:
-        return StackConfig.model_validate(dict(data), context={"stack": stack})
+        return StackConfig.model_validate(dict(data), context={"stack": stack, SCANNED: True})
     except ValidationError as err:
         raise _refused(stack, error_lines(err)) from None
     except (ValueError, TypeError, RecursionError) as err:  # a check met a value it did not expect
