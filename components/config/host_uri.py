@@ -44,6 +44,7 @@ def _absolute_path(value: object) -> str:
 
 
 AbsolutePath = Annotated[str, BeforeValidator(_absolute_path)]
+"""An absolute, normalised path (key files here; pool directories, kernels … elsewhere)."""
 
 
 def check_host_uri(value: object) -> str:

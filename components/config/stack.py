@@ -13,7 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.cloud_init.config import CloudInitConfig
 from components.config.base import ConfigModel
-from components.config.host_uri import SshConfig, check_ssh_options
+from components.config.host_uri import AbsolutePath, SshConfig, check_ssh_options
 from components.config.machines import (
     CpuConfig,
     DataDiskConfig,
@@ -24,7 +24,6 @@ from components.config.machines import (
 )
 from components.config.networks import NetworkConfig
 from components.config.types import (
-    AbsolutePath,
     DiskBytes,
     Ipv4Address,
     KernelCmdline,

@@ -17,7 +17,6 @@ from components.spec.limits import MAX_DISK_BYTES, MAX_MEMORY_MIB
 from components.spec.names import check_bridge_name, check_libvirt_name
 from components.spec.sizes import format_size, parse_mib, parse_size
 from components.spec.text import (
-    check_absolute_path,
     check_cpu_model,
     check_host_or_ip,
     check_hostname,
@@ -123,8 +122,6 @@ IpAddress = Annotated[ipaddress.IPv4Address | ipaddress.IPv6Address, BeforeValid
 Ipv6Subnet = Annotated[ipaddress.IPv6Network, BeforeValidator(_ipv6_network)]
 LibvirtName = Annotated[str, BeforeValidator(check_libvirt_name)]
 BridgeName = Annotated[str, BeforeValidator(check_bridge_name)]
-AbsolutePath = Annotated[str, BeforeValidator(_text(check_absolute_path))]
-"""An absolute, normalised path (pool directories, kernels, key files)."""
 HostName = Annotated[str, BeforeValidator(_text(check_hostname))]
 HostOrIp = Annotated[str, BeforeValidator(_text(check_host_or_ip))]
 ListenAddress = Annotated[str, BeforeValidator(_text(check_listen_address))]
