@@ -229,6 +229,8 @@ NETWORKS = [
     at("networks.lan.hosts", ["hv1", "hv1"], where="networks.lan.hosts[1]", shown="'hv1'"),
     at("networks.lan.hosts", ["hv7"], where="networks.lan.hosts", shown="'hv7'"),
     at("networks.lan.colour", "red"),
+    at("networks.lan2\n", {"subnet": "10.60.0.0/24"}, shown="'lan2\\n'"),
+    at("networks.lan\x07", {"subnet": "10.60.0.0/24"}, shown="'lan\\x07'"),
     at("networks", "lan", shown="'lan'"),
 ]
 
