@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.components.config.bad_input import steps
 
-_TEXT = st.text(
+TEXT = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])
     | st.sampled_from("\x00\n\t:/.-@[]{}<>&'\"$`;|"),
     max_size=40,
@@ -60,14 +60,14 @@ SCALARS = (
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
-    | _TEXT
+    | TEXT
     | NEAR_MISSES
     | st.dates().map(datetime.date.isoformat)
 )
 VALUES = st.recursive(
     SCALARS,
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(_TEXT | NEAR_MISSES, inner, max_size=4)
+        st.lists(inner, max_size=4) | st.dictionaries(TEXT | NEAR_MISSES, inner, max_size=4)
     ),
     max_leaves=12,
 )

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from components.config.load import StackConfigError, parse_stack_config
 from tests.components.config.bad_input import BASE, SECRET
-from tests.components.config.fuzz import VALUES, mutate, paths
+from tests.components.config.fuzz import TEXT, VALUES, mutate, paths
 
 EXAMPLES = int(os.environ.get("KVM_FUZZ_EXAMPLES", "300"))
 PATHS = sorted(paths(BASE))
@@ -44,13 +44,7 @@ def test_any_value_anywhere_is_a_config_or_the_projects_error(edits):
 
 
 @FUZZ
-@given(
-    st.dictionaries(
-        st.sampled_from([*BASE, "default", "vm"]) | VALUES.filter(lambda v: isinstance(v, str)),
-        VALUES,
-        max_size=5,
-    )
-)
+@given(st.dictionaries(st.sampled_from([*BASE, "default", "vm"]) | TEXT, VALUES, max_size=5))
 def test_any_sections_are_a_config_or_the_projects_error(sections):
     _load(sections)
 
