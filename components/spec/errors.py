@@ -2,16 +2,19 @@
 
 Raised before anything changes (at construction, i.e. at `pulumi preview` or in the offline
 plan); the message names the config path or argument and the offending value, never a
-secret's value. Tools and tests catch this class, not a library's.
+secret's value. Tools and tests catch this class, not a library's. It is a `pulumi.RunError`
+too: Pulumi's Python host prints such an error's message alone, without a traceback.
 """
 
 from __future__ import annotations
+
+from pulumi.errors import RunError
 
 SECRET_FIELDS = frozenset({"password", "passwd", "userData", "user_data", "content"})
 """Field names whose values are secrets: errors name the field and say why, never echo it."""
 
 
-class InputError(ValueError):
+class InputError(ValueError, RunError):
     """Bad input refused before anything changes; the message names path and value."""
 
 

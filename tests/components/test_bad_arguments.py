@@ -321,3 +321,11 @@ def test_one_vm_per_name_in_separate_runs():
 
     run_program(program)
     run_program(program)
+
+
+def test_the_projects_error_ends_a_pulumi_run_without_a_traceback():
+    """Pulumi's Python host prints a RunError's message alone (no program source, no stack)."""
+    import pulumi
+
+    with pytest.raises(pulumi.RunError, match=r"Nic on network 'lan': mac"):
+        run_program(lambda: Nic(estate().lan, mac="zz"))
