@@ -3,7 +3,7 @@
 This is the offline plan's only contact with the program: no Pulumi backend or CLI, no
 libvirt connection. It runs like `pulumi preview` (dry run), so values only the apply can
 know (a UUID, an imported image's size) stay unknown; secrets are recorded as `[secret]`,
-never their plaintext.
+never their plaintext (in a plan diff, `[secret:<keyed hash>]` per leaf: see `masked`).
 
 The module imports nothing from `components` on purpose: `--diff REV` runs this file as a
 script inside a git worktree of REV, where `components` must be REV's own package (the
