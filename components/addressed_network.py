@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import pulumi
 from pydantic import ValidationError
 
-from components.config.errors import component_error
+from components.config.errors import ComponentArgumentError, component_error
 from components.config.networks import IpNetworkConfig, RoutedNetworkConfig
 from components.host_inspection import LiveNetwork
 from components.kvm_host import KvmHost
@@ -128,7 +128,7 @@ class AddressedNetwork(HostNetwork):
                 continue
             for subnet in network.subnets:
                 if subnet.version == 4 and subnet.overlaps(self.config.subnet):
-                    raise ValueError(
+                    raise ComponentArgumentError(
                         f"{kind} {self.logical_name!r}: subnet {self.config.subnet} overlaps "
                         f"network {network.name!r} ({subnet}) on host {host.host_name!r}, "
                         "which this stack does not manage"

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.config.errors import component_error
+from components.config.errors import ComponentArgumentError, component_error
 from components.config.networks import BridgedNetworkConfig
 from components.host_inspection import HostInspector
 from components.kvm_host import KvmHost
@@ -80,7 +80,7 @@ class BridgedNetwork(HostNetwork):
             present = inspect_host(self, host, _interfaces_of(host))
             if present is not None and self.uplink not in present:
                 what = "bridge" if config.bridge else "interface"
-                raise ValueError(
+                raise ComponentArgumentError(
                     f"BridgedNetwork {name!r}: {what} {self.uplink!r} does not exist on host "
                     f"{host.host_name!r} (has: {', '.join(sorted(present)) or 'none'}); "
                     "create it on the host first"

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pulumi
 
+from components.config.errors import ComponentArgumentError
 from components.kvm_host import KvmHost
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtNetworkReference
@@ -32,7 +33,7 @@ class ExistingNetwork(HostNetwork):
         try:
             check_libvirt_name(network_name)
         except ValueError as err:
-            raise ValueError(f"ExistingNetwork {name!r}: {err}") from None
+            raise ComponentArgumentError(f"ExistingNetwork {name!r}: {err}") from None
         super().__init__("kvm:index:ExistingNetwork", name, hosts, network_name, opts)
         for host in hosts:
             self._instances[host.host_name] = LibvirtNetworkReference(

@@ -18,6 +18,7 @@ from typing import Literal
 
 from components.config.machines import Generation
 from components.spec.domain import DiskBus, NicModel
+from components.spec.limits import disk_target_suffix
 
 CdromBus = Literal["ide", "sata"]
 
@@ -37,7 +38,7 @@ class MachineProfile:
     @staticmethod
     def disk_target(bus: DiskBus, index: int) -> str:
         """Target name of the `index`-th disk on `bus` (vda, vdb… / sda, sdb… / hda…)."""
-        return target_prefix(bus) + "abcdefghijklmnopqrstuvwxyz"[index]
+        return target_prefix(bus) + disk_target_suffix(index)
 
 
 def target_prefix(bus: DiskBus) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.config.errors import component_error
+from components.config.errors import ComponentArgumentError, component_error
 from components.config.host_uri import connection_uri
 from components.config.stack import HostConfig
 from components.host_inspection import (
@@ -18,9 +18,11 @@ from components.host_inspection import (
     host_inspector,
     set_host_inspector,
 )
+from components.naming import Owner, claim
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.resources import LibvirtHostFacts
 from components.spec.changes import CONNECTION_KEY
+from components.spec.connection_uri import parse_host_uri
 
 HostProbe = Callable[[str], DomainTypeChoice]
 """Given a libvirt URI, decide the domain type (connects to the host)."""
@@ -78,9 +80,14 @@ class KvmHost(pulumi.ComponentResource):
             config = args or HostConfig(**kwargs)
         except ValidationError as err:
             raise component_error("KvmHost", name, err) from None
+        owner = Owner("KvmHost", name)
+        uri = connection_uri(config.uri, config.ssh)
+        claim("resource", "", f"KvmHost {name}", owner)
+        claim("resource", "", f"{name}-facts", owner)
+        claim("libvirt daemon", "", "://".join(map(str, parse_host_uri(uri).daemon)), owner)
         super().__init__("kvm:index:KvmHost", name, None, opts)
         self.host_name = name
-        self.uri = connection_uri(config.uri, config.ssh)
+        self.uri = uri
         self.domain_type = config.domain_type
         self.config = config
         self.shared_storage = config.shared_storage
@@ -152,7 +159,7 @@ class KvmHost(pulumi.ComponentResource):
                     f"{u.name} {key(u)}{unit}{'' if u.name in ours else ' (not in this stack)'}"
                     for u in top
                 )
-                raise ValueError(
+                raise ComponentArgumentError(
                     f"VirtualMachine {vm!r}: host {self.host_name!r} would need {used:g}{unit} "
                     f"of {label} but allows {limit:g}{unit} (capacity x overcommit); top "
                     f"consumers: {listed}"

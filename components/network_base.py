@@ -14,8 +14,10 @@ from typing import TypeVar
 
 import pulumi
 
+from components.config.errors import ComponentArgumentError
 from components.host_inspection import HostInspector, host_inspector
 from components.kvm_host import KvmHost
+from components.naming import Owner, claim
 
 T = TypeVar("T")
 
@@ -60,7 +62,13 @@ class HostNetwork(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if not hosts:
-            raise ValueError(f"{type_token.rsplit(':', 1)[-1]} {name!r}: needs at least one host")
+            raise ComponentArgumentError(
+                f"{type_token.rsplit(':', 1)[-1]} {name!r}: needs at least one host"
+            )
+        owner = Owner(type_token.rsplit(":", 1)[-1], name)
+        claim("resource", "", f"network {name}", owner)
+        for host in hosts:
+            claim("network", f"on host {host.host_name}", network_name, owner)
         super().__init__(type_token, name, None, opts)
         self.logical_name = name
         self.network_name = network_name
@@ -74,7 +82,7 @@ class HostNetwork(pulumi.ComponentResource):
         try:
             return self._instances[host.host_name]
         except KeyError:
-            raise ValueError(
+            raise ComponentArgumentError(
                 f"network {self.network_name!r} is not made on host {host.host_name!r}"
             ) from None
 
@@ -96,10 +104,10 @@ class HostNetwork(pulumi.ComponentResource):
         where = f"VirtualMachine {vm!r}: NIC on network {self.logical_name!r}"
         for nic in self._nics:
             if nic.mac == mac:
-                raise ValueError(f"{where}: MAC {mac} is already used by VM {nic.vm!r}")
+                raise ComponentArgumentError(f"{where}: MAC {mac} is already used by VM {nic.vm!r}")
         if ip is not None:
             if self.subnet is None or self.gateway is None:
-                raise ValueError(
+                raise ComponentArgumentError(
                     f"{where}: a fixed IP needs a network whose DHCP libvirt runs (nat, "
                     f"isolated or routed); {self.logical_name!r} is {self.kind}"
                 )
@@ -108,8 +116,10 @@ class HostNetwork(pulumi.ComponentResource):
             try:
                 check_fixed_ip("ip", ip, self.subnet, self.gateway)
             except ValueError as err:
-                raise ValueError(f"{where}: {err}") from None
+                raise ComponentArgumentError(f"{where}: {err}") from None
             if ip in self._reserved:
-                raise ValueError(f"{where}: ip {ip} is already used by {self._reserved[ip]}")
+                raise ComponentArgumentError(
+                    f"{where}: ip {ip} is already used by {self._reserved[ip]}"
+                )
             self._reserved[ip] = f"VM {vm!r}"
         self._nics.append(AttachedNic(vm, mac, ip))

@@ -41,7 +41,7 @@ def place_vms(config: StackConfig) -> tuple[dict[str, str], list[Move]]:
     planned = dict.fromkeys(config.hosts, 0)
     placement: dict[str, str] = {}
     moves: list[Move] = []
-    for vm in config.vms:
+    for index, vm in enumerate(config.vms):
         named = config.host_of(vm)
         if not config.hosts[named].maintenance:
             placement[vm.name] = named
@@ -49,9 +49,11 @@ def place_vms(config: StackConfig) -> tuple[dict[str, str], list[Move]]:
             continue
         candidates = [h for h in sorted(config.hosts) if _eligible(config, vm, h)]
         if not candidates:
+            away = sorted(h for h, c in config.hosts.items() if c.maintenance)
             raise ValueError(
-                f"VM {vm.name!r}: host {named!r} is in maintenance and no other host has its "
-                "pool and networks"
+                f"vms[{index}].host: VM {vm.name!r} has nowhere to run: host {named!r} is in "
+                f"maintenance and no other host has its pool and networks (in maintenance: "
+                f"{', '.join(away)})"
             )
         target = min(candidates, key=lambda h: (planned[h], h))
         placement[vm.name] = target

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.plan.values import SECRET, UNKNOWN, Opaque, is_unknown
+from components.plan.values import UNKNOWN, Opaque, Secret, is_secret, is_unknown
 from components.spec.changes import CONNECTION_KEY
 
 ENFORCEMENT_KEY = "enforcementLevel"
@@ -116,7 +116,7 @@ def is_production(stack: str, config: Mapping[str, Any]) -> bool:
 
 def _set(value: Any) -> bool:
     """A value the program gave (a secret counts; empty strings and maps do not)."""
-    return value is SECRET or value not in (None, "", {}, [], False)
+    return is_secret(value) or value not in (None, "", {}, [], False)
 
 
 def _vm(domain: RuleResource) -> str:
@@ -221,7 +221,7 @@ def _console_password(estate: Estate, config: Mapping[str, Any]) -> Iterator[Fin
             if kind not in ("vnc", "spice"):
                 continue
             address = _listen_address(console)
-            if address is None or isinstance(address, Opaque) or is_loopback(str(address)):
+            if address is None or isinstance(address, Opaque | Secret) or is_loopback(str(address)):
                 continue
             password = console.get("password", console.get("passwd"))
             if password is UNKNOWN or _set(password):

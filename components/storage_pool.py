@@ -6,14 +6,17 @@ references) resolve wherever the VM runs.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 
 import pulumi
 
+from components.config.errors import ComponentArgumentError
 from components.kvm_host import KvmHost
-from components.naming import libvirt_name
+from components.naming import Owner, claim, libvirt_name
 from components.providers.resources import LibvirtStoragePool
 from components.spec.changes import CONNECTION_KEY
+from components.spec.text import check_absolute_path
 
 
 class StoragePool(pulumi.ComponentResource):
@@ -27,12 +30,20 @@ class StoragePool(pulumi.ComponentResource):
         libvirt_name_override: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        if not path.startswith("/"):
-            raise ValueError(f"StoragePool {name!r}: path {path!r} must be absolute")
+        owner = Owner("StoragePool", name)
+        try:
+            check_absolute_path(path)
+        except ValueError as err:
+            raise ComponentArgumentError(f"{owner}: path: {err}") from None
         if not hosts:
-            raise ValueError(f"StoragePool {name!r}: needs at least one host")
+            raise ComponentArgumentError(f"StoragePool {name!r}: needs at least one host")
+        pool_name = libvirt_name(name, libvirt_name_override)
+        claim("resource", "", f"StoragePool {name}", owner)
+        for host in hosts:
+            claim("storage pool", f"on host {host.host_name}", pool_name, owner)
+            claim("pool directory", f"on host {host.host_name}", posixpath.normpath(path), owner)
         super().__init__("kvm:index:StoragePool", name, None, opts)
-        self.pool_name = libvirt_name(name, libvirt_name_override)
+        self.pool_name = pool_name
         self.path = path
         self._instances: dict[str, LibvirtStoragePool] = {}
         for host in hosts:
@@ -53,7 +64,7 @@ class StoragePool(pulumi.ComponentResource):
         try:
             return self._instances[host.host_name]
         except KeyError:
-            raise ValueError(
+            raise ComponentArgumentError(
                 f"pool {self.pool_name!r} is not made on host {host.host_name!r}"
             ) from None
 

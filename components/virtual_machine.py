@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pulumi
 from pydantic import ValidationError
 
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
-from components.config.errors import component_error
+from components.config.errors import ComponentArgumentError, component_error
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile, target_prefix
 from components.kvm_host import KvmHost
-from components.naming import derived_mac, libvirt_name, ownership
+from components.naming import Owner, claim, derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
 from components.snapshot_policy import SnapshotPolicy, governed
@@ -37,6 +37,8 @@ from components.spec.domain import (
     SerialConsole,
     Tpm,
 )
+from components.spec.limits import MAX_NICS, vm_size_problem
+from components.spec.text import check_mac
 from components.vm_template import VmTemplate
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
@@ -56,6 +58,29 @@ class Nic:
     model: NicModel | None = None
     """Default: the generation's (e1000 for gen1, virtio for gen2)."""
 
+    def __post_init__(self) -> None:
+        where = f"Nic on network {getattr(self.network, 'logical_name', self.network)!r}"
+        if not isinstance(self.network, HostNetwork):
+            raise ComponentArgumentError(
+                f"{where}: network: {self.network!r} is not a network component"
+            )
+        if self.mac is not None:
+            try:
+                check_mac(self.mac if isinstance(self.mac, str) else repr(self.mac))
+            except ValueError as err:
+                raise ComponentArgumentError(f"{where}: mac: {err}") from None
+        if self.model is not None and self.model not in get_args(NicModel):
+            raise ComponentArgumentError(
+                f"{where}: model: {self.model!r} is not one of {', '.join(get_args(NicModel))}"
+            )
+        if self.ip is not None:
+            try:
+                ipaddress.IPv4Address(str(self.ip))
+            except ValueError:
+                raise ComponentArgumentError(
+                    f"{where}: ip: {self.ip!r} is not an IPv4 address"
+                ) from None
+
     def fixed_ip(self, vm: str) -> ipaddress.IPv4Address | None:
         """The fixed IP as an address; raise naming the VM when it is not one."""
         if self.ip is None:
@@ -63,7 +88,7 @@ class Nic:
         try:
             return ipaddress.IPv4Address(str(self.ip))
         except ValueError:
-            raise ValueError(
+            raise ComponentArgumentError(
                 f"VirtualMachine {vm!r}: NIC ip {self.ip!r} is not an IPv4 address"
             ) from None
 
@@ -89,7 +114,14 @@ class VirtualMachine(pulumi.ComponentResource):
         except ValidationError as err:
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
+        owner = Owner("VirtualMachine", name)
+        if len(nics) > MAX_NICS:
+            raise ComponentArgumentError(
+                f"{owner}: nics: {len(nics)} NICs; a VM has at most {MAX_NICS}"
+            )
+        claim("resource", "", name, owner)
         self.domain_name = libvirt_name(name)
+        self._claim_volumes(owner, name, template=template, host=host, settings=settings, nics=nics)
         machine = profile(template.settings.generation)
         spec = self._domain_spec(name, template, host, nics, settings)
         check_host_supports(name, host, spec, template.settings)
@@ -219,6 +251,30 @@ class VirtualMachine(pulumi.ComponentResource):
                 self,
             )
 
+    @staticmethod
+    def _claim_volumes(
+        owner: Owner,
+        name: str,
+        *,
+        template: VmTemplate,
+        host: KvmHost,
+        settings: VmSettings,
+        nics: list[Nic],
+    ) -> None:
+        """The VM's volumes and child resources are its own: no other VM's, no template's."""
+        pool = template.pool
+        scope = f"in pool {pool.pool_name}" + (
+            "" if host.shares(pool.path) else f" on host {host.host_name}"
+        )
+        for disk in vm_disks(name, template, settings):
+            claim("volume", scope, str(disk.volume), owner)
+        parts = ["root", *(d.name for d in settings.data_disks)]
+        parts += [f"nic{i}" for i, nic in enumerate(nics) if nic.ip is not None]
+        if cloud_init_of(template, settings) is not None:
+            parts.append("cloud-init")
+        for part in parts:
+            claim("resource", "", f"{name}-{part}", owner)
+
     def _domain_spec(
         self,
         name: str,
@@ -234,14 +290,11 @@ class VirtualMachine(pulumi.ComponentResource):
         max_memory = settings.max_memory or tmpl.max_memory or memory
         vcpus = settings.vcpus or tmpl.vcpus
         max_vcpus = settings.max_vcpus or tmpl.max_vcpus or vcpus
-        if memory > max_memory:
-            raise ValueError(
-                f"VirtualMachine {name!r}: memory {memory} MiB is above maxMemory {max_memory} MiB"
-            )
-        if vcpus > max_vcpus:
-            raise ValueError(
-                f"VirtualMachine {name!r}: vcpus {vcpus} is above maxVcpus {max_vcpus}"
-            )
+        problem = vm_size_problem(
+            memory, max_memory, vcpus, max_vcpus, tmpl.machine or machine.machine
+        )
+        if problem is not None:
+            raise ComponentArgumentError(f"VirtualMachine {name!r}: {problem}")
         interfaces = [
             Interface(
                 network=nic.network.network_name,
@@ -295,16 +348,17 @@ class VirtualMachine(pulumi.ComponentResource):
 
 
 SECRET_DOMAIN_KEYS = ("graphics",)
-"""Domain inputs that can carry a password: passed as Pulumi secrets, so state, outputs
-and previews never show them in plaintext."""
+"""Domain inputs that can carry a password: the password is passed as a Pulumi secret, so
+state, outputs and previews never show it in plaintext (and the rest of the console, its
+type and listen address, stays reviewable)."""
 
 
 def with_secrets(spec: DomainSpec) -> dict[str, Any]:
-    """The domain's wire inputs, with password-carrying fields wrapped as secrets."""
+    """The domain's wire inputs, with each password a secret."""
     props: dict[str, Any] = spec.model_dump(by_alias=True, exclude_none=True)
     for key in SECRET_DOMAIN_KEYS:
         if key in props and "password" in props[key]:
-            props[key] = pulumi.Output.secret(props[key])
+            props[key] = {**props[key], "password": pulumi.Output.secret(props[key]["password"])}
     return props
 
 
@@ -373,7 +427,7 @@ def check_host_supports(name: str, host: KvmHost, spec: DomainSpec, tmpl: Templa
         return
     where = f"VirtualMachine {name!r} on host {host.host_name!r}"
     if support is None:
-        raise ValueError(
+        raise ComponentArgumentError(
             f"{where}: machine type {spec.machine!r} is not available "
             "(QEMU on the host does not offer it)"
         )
@@ -390,4 +444,4 @@ def check_host_supports(name: str, host: KvmHost, spec: DomainSpec, tmpl: Templa
             f"CPU mode {spec.cpu_mode} (offered: {', '.join(sorted(support.cpu_modes))})"
         )
     if missing:
-        raise ValueError(f"{where}: missing " + "; ".join(missing))
+        raise ComponentArgumentError(f"{where}: missing " + "; ".join(missing))

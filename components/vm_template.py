@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pydantic import ValidationError
 
-from components.config.errors import component_error
+from components.config.errors import ComponentArgumentError, component_error
 from components.config.stack import ImageConfig, TemplateSettings
 from components.host_inspection import environment_checks_enabled
 from components.kvm_host import KvmHost
-from components.naming import libvirt_name
+from components.naming import Owner, claim, libvirt_name
 from components.providers.resources import LibvirtVolume
 from components.spec.changes import CONNECTION_KEY
 from components.storage_pool import StoragePool
@@ -53,10 +53,12 @@ class VmTemplate(pulumi.ComponentResource):
             where = "image" if index == 0 else f"retainedImages[{index - 1}]"
             local = image.path is not None and environment_checks_enabled()
             if local and not os.path.isfile(str(image.path)):
-                raise ValueError(
+                raise ComponentArgumentError(
                     f"VmTemplate {name!r}: {where}.path {image.path!r} does not exist on "
                     "this machine (images are uploaded from where Pulumi runs)"
                 )
+        self._owner = Owner("VmTemplate", name)
+        claim("resource", "", f"VmTemplate {name}", self._owner)
         super().__init__("kvm:index:VmTemplate", name, None, opts)
         self.template_name = name
         self.pool = pool
@@ -85,6 +87,10 @@ class VmTemplate(pulumi.ComponentResource):
         """One base volume; `place` is the host's name, or `shared` for shared storage (one
         file for every host, reached through whichever host needs it first)."""
         pool = self.pool.on(host)
+        scope = f"in pool {self.pool.pool_name}" + (
+            "" if place == "shared" else f" on host {place}"
+        )
+        claim("volume", scope, self._base_name(image), self._owner)
         source = {"path": image.path, "url": image.url, "sha256": image.sha256}
         return LibvirtVolume(
             f"{self.template_name}-{image_version(image)}@{place}",

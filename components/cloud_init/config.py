@@ -17,14 +17,16 @@ from pydantic import AfterValidator, ConfigDict, Field, SecretStr, field_validat
 
 from components.config.base import ConfigModel
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER
+from components.spec.text import check_absolute_path, check_line
 
-_USER_NAME_RE = re.compile(r"^[a-z_][a-z0-9_-]*\$?$")
+_USER_NAME_RE = re.compile(r"[a-z_][a-z0-9_-]*\$?")
 _MAX_USER_NAME = 32
 # Every OpenSSH public key blob starts with "AAAA" (the length of its type string).
 _PUBLIC_KEY_RE = re.compile(
     r"(^|\s)(ssh-[a-z0-9-]+|ecdsa-sha2-nistp\d+|sk-[a-z0-9@.-]+)\s+AAAA[A-Za-z0-9+/]+={0,3}(\s|$)"
 )
-_PERMISSIONS_RE = re.compile(r"^0?[0-7]{3}$")
+_PERMISSIONS_RE = re.compile(r"0?[0-7]{3}")
+_OWNER_RE = re.compile(r"[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?")
 
 OnChange = Literal["next-boot", "replace"]
 """What a cloud-init change does to the VM: cloud-init runs again at its next boot (new
@@ -79,7 +81,7 @@ def _ssh_public_key(value: str) -> str:
 def _non_empty(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
-    return value
+    return check_line(value)
 
 
 SshPublicKey = Annotated[str, AfterValidator(_ssh_public_key)]
@@ -102,7 +104,7 @@ class CloudInitUser(_SecretSafeModel):
     @field_validator("name")
     @classmethod
     def _user_name(cls, value: str) -> str:
-        if len(value) > _MAX_USER_NAME or not _USER_NAME_RE.match(value):
+        if len(value) > _MAX_USER_NAME or not _USER_NAME_RE.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a user name; use lowercase letters, digits, _ and - "
                 f"(starting with a letter or _), at most {_MAX_USER_NAME} characters"
@@ -119,9 +121,7 @@ class CloudInitUser(_SecretSafeModel):
     @field_validator("shell")
     @classmethod
     def _absolute_shell(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("/"):
-            raise ValueError(f"{value!r} must be an absolute path like /bin/bash")
-        return value
+        return None if value is None else check_absolute_path(value)
 
 
 class WriteFile(_SecretSafeModel):
@@ -137,14 +137,19 @@ class WriteFile(_SecretSafeModel):
     @field_validator("path")
     @classmethod
     def _absolute_path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"{value!r} must be an absolute path")
+        return check_absolute_path(value)
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str | None) -> str | None:
+        if value is not None and not _OWNER_RE.fullmatch(value):
+            raise ValueError(f"{value!r} is not an owner like root or www-data:www-data")
         return value
 
     @field_validator("permissions")
     @classmethod
     def _octal(cls, value: str | None) -> str | None:
-        if value is not None and not _PERMISSIONS_RE.match(value):
+        if value is not None and not _PERMISSIONS_RE.fullmatch(value):
             raise ValueError(f"{value!r} is not an octal mode like '0644' (quote it in YAML)")
         return value
 

@@ -9,7 +9,6 @@ next boot (it runs its per-instance modules once per instance-id).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +18,7 @@ from components.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFi
 from components.cloud_init.passwords import hash_password
 from components.cloud_init.seed_iso import SeedFiles
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER
-
-_HOST_LABEL_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_MAX_HOSTNAME = 253
+from components.spec.text import check_hostname
 
 
 class _Dumper(yaml.SafeDumper):
@@ -48,17 +45,6 @@ def _dump(document: dict[str, Any]) -> str:
         allow_unicode=True,
         width=2**16,
     )
-
-
-def check_hostname(hostname: str) -> str:
-    """Return `hostname` when it is a valid host name (RFC 1123), else raise ValueError."""
-    labels = hostname.split(".")
-    if len(hostname) > _MAX_HOSTNAME or not all(_HOST_LABEL_RE.match(x) for x in labels):
-        raise ValueError(
-            f"{hostname!r} is not a valid host name; use letters, digits and - (not at the "
-            "start or end), at most 63 characters per dot-separated label"
-        )
-    return hostname
 
 
 def _user(user: CloudInitUser, vm_name: str) -> dict[str, Any]:

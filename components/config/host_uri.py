@@ -11,28 +11,40 @@ there rather than silently ignored.
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from components.config.base import ConfigModel
 from components.spec.connection_uri import EXAMPLES, SSH_SCHEMES, parse_host_uri
+from components.spec.text import check_absolute_path
 
 
 class SshConfig(ConfigModel):
     """How libvirt reaches a host over SSH (qemu+ssh, qemu+libssh, qemu+libssh2 URIs)."""
 
-    user: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+    user: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$")
     """The login on the host (default: the uri's `user@`, else your local user)."""
     port: int | None = Field(default=None, ge=1, le=65535)
     """sshd's port on the host (default: the uri's, else 22)."""
-    key_file: str | None = None
+    key_file: AbsolutePath | None = None
     """Absolute path of the private key on the machine running Pulumi."""
-    known_hosts: str | None = None
+    known_hosts: AbsolutePath | None = None
     """Absolute path of a known_hosts file to check the host key against (libssh URIs)."""
     no_verify: bool = False
     """Accept a host key not yet known (and, with OpenSSH, a changed one). Off: an unknown
     host is refused, which keeps the hypervisor login away from a spoofed host."""
+
+
+def _absolute_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a path (write it as text)")
+    return check_absolute_path(value)
+
+
+AbsolutePath = Annotated[str, BeforeValidator(_absolute_path)]
+"""An absolute, normalised path (key files here; pool directories, kernels … elsewhere)."""
 
 
 def check_host_uri(value: object) -> str:

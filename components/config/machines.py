@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.config.base import ConfigModel
-from components.config.types import DiskBytes, LibvirtName
+from components.config.types import CpuModel, DiskBytes, HostOrIp, LibvirtName, ListenAddress
 
 Generation = Literal["gen1", "gen2"]
 
@@ -22,7 +22,7 @@ class CpuConfig(ConfigModel):
     `host-model`, or a named `model` (e.g. Skylake-Server) that keeps VMs migratable."""
 
     mode: Literal["host-passthrough", "host-model", "custom"] = "host-model"
-    model: str | None = None
+    model: CpuModel | None = None
 
     @model_validator(mode="after")
     def _model_for_custom(self) -> Self:
@@ -38,8 +38,18 @@ class GraphicsConfig(ConfigModel):
     listening beyond loopback needs a `password` (kept as a Pulumi secret)."""
 
     type: Literal["vnc", "spice"] = "vnc"
-    listen: str = "127.0.0.1"
+    listen: ListenAddress = "127.0.0.1"
     password: str | None = Field(default=None, min_length=1, max_length=8)
+    """At most 8 characters: VNC authentication uses only the first 8."""
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _printable_password(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"must be text, not a {type(value).__name__} (quote it in YAML)")
+        if isinstance(value, str) and not value.isprintable():
+            raise ValueError("may hold only printable characters (it goes into the domain XML)")
+        return value
 
     @model_validator(mode="after")
     def _password_off_loopback(self) -> Self:
@@ -72,19 +82,19 @@ class DefaultsConfig(ConfigModel):
 class MigrationConfig(ConfigModel):
     """How a VM moves when its host changes (live when running, offline when stopped)."""
 
-    bandwidth_mib: int | None = Field(default=None, gt=0)
+    bandwidth_mib: int | None = Field(default=None, gt=0, le=2**31 - 1)
     """Limit in MiB/s; default: unlimited."""
     auto_converge: bool = False
     """Throttle the guest's vCPUs when memory changes faster than it can be copied."""
     post_copy: bool = False
     """Allow switching to post-copy when the timeout is reached (finishes, never aborts)."""
-    timeout_seconds: int = Field(default=600, gt=0)
+    timeout_seconds: int = Field(default=600, gt=0, le=7 * 86400)
     """Abort (or switch to post-copy) a live migration that takes longer."""
     tunnelled: bool = False
     """Send the migration data through the libvirt connection (e.g. over SSH)."""
-    address: str | None = None
+    address: HostOrIp | None = None
     """The destination's address for migration data (default: its hostname)."""
-    listen_address: str | None = None
+    listen_address: HostOrIp | None = None
     """The address the destination's QEMU listens on for migration data."""
     unsafe: bool = False
     """Migrate although libvirt cannot tell the storage is shared (a local directory)."""

@@ -14,9 +14,16 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from components.config.base import ConfigModel
-from components.config.types import BridgeName, Ipv4Address, Ipv4Subnet, LibvirtName
-
-MacAddress = Annotated[str, Field(pattern=r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")]
+from components.config.types import (
+    BridgeName,
+    HostName,
+    IpAddress,
+    Ipv4Address,
+    Ipv4Subnet,
+    Ipv6Subnet,
+    LibvirtName,
+    MacAddress,
+)
 
 
 class DhcpRangeConfig(ConfigModel):
@@ -31,21 +38,32 @@ class StaticLeaseConfig(ConfigModel):
 
     mac: MacAddress
     ip: Ipv4Address
-    name: str | None = None
+    name: HostName | None = None
 
 
 class DnsHostConfig(ConfigModel):
     """A DNS record the network's dnsmasq answers: `hostnames` → `ip`."""
 
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
-    hostnames: list[str] = Field(min_length=1)
+    ip: IpAddress
+    hostnames: list[HostName] = Field(min_length=1, max_length=64)
 
 
 class Ipv6Config(ConfigModel):
     """An optional IPv6 subnet next to the IPv4 one (router advertisements by libvirt)."""
 
-    subnet: ipaddress.IPv6Network
+    subnet: Ipv6Subnet
     gateway: ipaddress.IPv6Address | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gateway_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("gateway") is not None:
+            gateway = data["gateway"]
+            try:
+                ipaddress.IPv6Address(gateway if isinstance(gateway, str) else "")
+            except ValueError:
+                raise ValueError(f"gateway: {gateway!r} is not an IPv6 address") from None
+        return data
 
     def gateway_address(self) -> ipaddress.IPv6Address:
         """The host's IPv6 address on the network: given, or the subnet's first address."""
@@ -54,7 +72,7 @@ class Ipv6Config(ConfigModel):
     @model_validator(mode="after")
     def _gateway_inside(self) -> Self:
         if self.gateway_address() not in self.subnet:
-            raise ValueError(f"ipv6 gateway {self.gateway} is outside subnet {self.subnet}")
+            raise ValueError(f"gateway: {self.gateway} is outside subnet {self.subnet}")
         return self
 
 
@@ -85,9 +103,9 @@ class IpNetworkConfig(PlacedNetwork):
     dhcp: DhcpRangeConfig | None = None
     static_leases: list[StaticLeaseConfig] = Field(default_factory=list)
     ipv6: Ipv6Config | None = None
-    dns_domain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+$")
+    dns_domain: HostName | None = None
     dns_hosts: list[DnsHostConfig] = Field(default_factory=list)
-    forwarders: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = Field(default_factory=list)
+    forwarders: list[IpAddress] = Field(default_factory=list)
     mtu: int | None = Field(default=None, ge=68, le=65535)
     bridge_name: BridgeName | None = None
     autostart: bool = True
@@ -101,18 +119,18 @@ class IpNetworkConfig(PlacedNetwork):
         subnet = self.subnet
         gateway = self.gateway_address()
         if not is_host_address(gateway, subnet):
-            raise ValueError(f"gateway {gateway} is not a host address of subnet {subnet}")
+            raise ValueError(f"gateway: {gateway} is not a host address of subnet {subnet}")
         if self.dhcp is not None:
             start, end = self.dhcp.start, self.dhcp.end
             for label, address in (("dhcp.start", start), ("dhcp.end", end)):
                 if address not in subnet:
-                    raise ValueError(f"{label} {address} is outside subnet {subnet}")
+                    raise ValueError(f"{label}: {address} is outside subnet {subnet}")
                 if not is_host_address(address, subnet):
-                    raise ValueError(f"{label} {address} is the network or broadcast address")
+                    raise ValueError(f"{label}: {address} is the network or broadcast address")
             if start > end:
-                raise ValueError(f"dhcp range is reversed: start {start} is after end {end}")
+                raise ValueError(f"dhcp: the range is reversed: start {start} is after end {end}")
             if start <= gateway <= end:
-                raise ValueError(f"dhcp range {start}-{end} contains the gateway {gateway}")
+                raise ValueError(f"dhcp: range {start}-{end} contains the gateway {gateway}")
         for index, lease in enumerate(self.static_leases):
             check_fixed_ip(f"staticLeases[{index}].ip", lease.ip, subnet, gateway)
         for label, values in (
@@ -133,11 +151,11 @@ def check_fixed_ip(
 ) -> None:
     """Raise unless `ip` can be handed to a guest on `subnet`."""
     if ip not in subnet:
-        raise ValueError(f"{where} {ip} is outside subnet {subnet}")
+        raise ValueError(f"{where}: {ip} is outside subnet {subnet}")
     if not is_host_address(ip, subnet):
-        raise ValueError(f"{where} {ip} is the network or broadcast address of {subnet}")
+        raise ValueError(f"{where}: {ip} is the network or broadcast address of {subnet}")
     if ip == gateway:
-        raise ValueError(f"{where} {ip} is the gateway's address")
+        raise ValueError(f"{where}: {ip} is the gateway's address")
 
 
 class NatNetworkConfig(IpNetworkConfig):
@@ -169,7 +187,7 @@ class RoutedNetworkConfig(IpNetworkConfig):
         for index, route in enumerate(self.routes):
             if route.gateway not in self.subnet:
                 raise ValueError(
-                    f"routes[{index}].gateway {route.gateway} is not on subnet {self.subnet}"
+                    f"routes[{index}].gateway: {route.gateway} is not on subnet {self.subnet}"
                 )
         return self
 

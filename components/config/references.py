@@ -11,11 +11,20 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from components.config.claims import check_unique_objects
 from components.config.networks import ADDRESSED, IpNetworkConfig, check_fixed_ip
 from components.config.snapshot_policies import check_snapshot_policies
+from components.spec.limits import vm_size_problem
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
+
+
+def place_vms(config: StackConfig) -> None:
+    """Every VM has a host to run on (maintenance moves VMs; all hosts in it is an error)."""
+    from components.placement import place_vms as place
+
+    place(config)
 
 
 def _known(names: Iterable[object]) -> str:
@@ -23,10 +32,14 @@ def _known(names: Iterable[object]) -> str:
     return ", ".join(listed) if listed else "none declared"
 
 
-def check_references(config: StackConfig) -> None:
+def check_references(config: StackConfig, stack: str = "") -> None:
     """Raise ValueError for the first reference that does not resolve or clashes."""
     for section, items in (("pools", config.pools), ("networks", config.networks)):
         for name, item in items.items():
+            listed = item.hosts or []
+            for index, host in enumerate(listed):
+                if host in listed[:index]:
+                    raise ValueError(f"{section}.{name}.hosts[{index}]: {host!r} is listed twice")
             for host in item.hosts or []:
                 if host not in config.hosts:
                     raise ValueError(
@@ -47,9 +60,13 @@ def check_references(config: StackConfig) -> None:
     _check_fixed_addresses(config)
     _check_overlaps(config)
     check_snapshot_policies(config)
+    check_unique_objects(config, stack)
+    place_vms(config)
 
 
 def _check_vm(config: StackConfig, index: int) -> None:
+    from components.generations import profile
+
     vm = config.vms[index]
     where = f"vms[{index}]"
     if vm.host is None and len(config.hosts) > 1:
@@ -87,22 +104,23 @@ def _check_vm(config: StackConfig, index: int) -> None:
             check_fixed_ip(f"{nic_where}.ip", nic.ip, network.subnet, network.gateway_address())
     memory = vm.memory or template.memory
     max_memory = vm.max_memory or template.max_memory or memory
-    if memory > max_memory:
-        raise ValueError(f"{where}.memory: {memory} MiB is above maxMemory {max_memory} MiB")
     vcpus = vm.vcpus or template.vcpus
     max_vcpus = vm.max_vcpus or template.max_vcpus or vcpus
-    if vcpus > max_vcpus:
-        raise ValueError(f"{where}.vcpus: {vcpus} is above maxVcpus {max_vcpus}")
+    machine = template.machine or profile(template.generation).machine
+    problem = vm_size_problem(memory, max_memory, vcpus, max_vcpus, machine)
+    if problem is not None:
+        raise ValueError(f"{where}.{problem}")
 
 
 def _check_fixed_addresses(config: StackConfig) -> None:
     """A fixed IP is used once per network (leases included); a given MAC once overall."""
     taken: dict[tuple[str, ipaddress.IPv4Address], str] = {}
+    macs: dict[str, str] = {}
     for name, network in config.networks.items():
         if isinstance(network, IpNetworkConfig):
             for lease_index, lease in enumerate(network.static_leases):
                 taken[(name, lease.ip)] = f"networks.{name}.staticLeases[{lease_index}]"
-    macs: dict[str, str] = {}
+                macs.setdefault(lease.mac, f"networks.{name}.staticLeases[{lease_index}]")
     for index, vm in enumerate(config.vms):
         for nic_index, nic in enumerate(vm.nics):
             where = f"vms[{index}].nics[{nic_index}]"
@@ -120,7 +138,7 @@ def _check_fixed_addresses(config: StackConfig) -> None:
 def _check_overlaps(config: StackConfig) -> None:
     """Two of our networks on one host must not share addresses or a bridge name."""
     for host in config.hosts:
-        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
         bridges: dict[str, str] = {}
         for name, network in config.networks.items():
             if host not in config.hosts_of(network.hosts) or not isinstance(
@@ -134,6 +152,14 @@ def _check_overlaps(config: StackConfig) -> None:
                         f"({subnet}) on host {host!r}"
                     )
             seen.append((name, network.subnet))
+            if network.ipv6 is not None:
+                for other, subnet in seen:
+                    if subnet.version == 6 and network.ipv6.subnet.overlaps(subnet):
+                        raise ValueError(
+                            f"networks.{name}.ipv6.subnet: {network.ipv6.subnet} overlaps "
+                            f"network {other!r} ({subnet}) on host {host!r}"
+                        )
+                seen.append((name, network.ipv6.subnet))
             if network.bridge_name is not None:
                 if network.bridge_name in bridges:
                     raise ValueError(

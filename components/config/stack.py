@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from components.cloud_init.config import CloudInitConfig
 from components.config.base import ConfigModel
-from components.config.host_uri import SshConfig, check_ssh_options
+from components.config.host_uri import AbsolutePath, SshConfig, check_ssh_options
 from components.config.machines import (
     CpuConfig,
     DataDiskConfig,
@@ -22,15 +22,20 @@ from components.config.machines import (
     GraphicsConfig,
     MigrationConfig,
 )
-from components.config.networks import MacAddress, NetworkConfig
+from components.config.networks import NetworkConfig
 from components.config.types import (
     DiskBytes,
     Ipv4Address,
+    KernelCmdline,
     LibvirtName,
     LibvirtUri,
+    Line,
+    MacAddress,
+    MachineType,
     MemoryMiB,
 )
 from components.spec.domain import BootDevice, is_i440fx, is_q35
+from components.spec.limits import MAX_DATA_DISKS, MAX_NICS, MAX_VCPUS_ANY
 from components.spec.snapshot_policy import SnapshotPolicySettings
 
 
@@ -41,11 +46,11 @@ class HostConfig(ConfigModel):
     ssh: SshConfig | None = None
     """qemu+ssh / qemu+libssh hosts: user, port, keyFile, knownHosts, noVerify."""
     domain_type: Literal["auto", "kvm", "qemu"] = "auto"
-    memory_overcommit: float = Field(default=1.0, gt=0)
+    memory_overcommit: float = Field(default=1.0, gt=0, le=100, allow_inf_nan=False)
     """VMs' memory may add up to this many times the host's RAM."""
-    vcpu_overcommit: float = Field(default=4.0, gt=0)
+    vcpu_overcommit: float = Field(default=4.0, gt=0, le=100, allow_inf_nan=False)
     """VMs' vCPUs may add up to this many times the host's CPUs."""
-    shared_storage: str | None = Field(default=None, pattern=r"^/")
+    shared_storage: AbsolutePath | None = None
     """A directory every host that declares it sees as the same files (NFS, Ceph FS…):
     pools under it are shared, so VMs migrate without copying their disks."""
     maintenance: bool = False
@@ -60,22 +65,16 @@ class HostConfig(ConfigModel):
 class PoolConfig(ConfigModel):
     """A directory storage pool, made on each of `hosts` (default: every host)."""
 
-    path: str
-    hosts: list[str] | None = None
+    path: AbsolutePath
+    hosts: list[LibvirtName] | None = Field(default=None, min_length=1)
     libvirt_name: LibvirtName | None = None
-
-    @model_validator(mode="after")
-    def _absolute(self) -> Self:
-        if not self.path.startswith("/"):
-            raise ValueError(f"path {self.path!r} must be an absolute directory path")
-        return self
 
 
 class ImageConfig(ConfigModel):
     """A base disk image: a local file on the machine running Pulumi, or an http(s) URL."""
 
-    path: str | None = None
-    url: str | None = None
+    path: AbsolutePath | None = None
+    url: Line | None = None
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
     format: Literal["qcow2", "raw"] = "qcow2"
 
@@ -83,10 +82,10 @@ class ImageConfig(ConfigModel):
     def _one_location(self) -> Self:
         if (self.path is None) == (self.url is None):
             raise ValueError("an image needs exactly one of path and url")
-        if self.url is not None and not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"url {self.url!r} must start with http:// or https://")
-        if self.path is not None and not self.path.startswith("/"):
-            raise ValueError(f"path {self.path!r} must be absolute")
+        if self.url is not None and (
+            not self.url.startswith(("http://", "https://")) or " " in self.url
+        ):
+            raise ValueError(f"url {self.url!r} must start with http:// or https:// (no spaces)")
         return self
 
 
@@ -97,9 +96,9 @@ class TemplateSettings(ConfigModel):
     retained_images: list[ImageConfig] = Field(default_factory=list)
     """Earlier images whose base volumes stay while VMs built from them are not rebuilt."""
     generation: Generation = "gen2"
-    gen1_reason: str | None = None
+    gen1_reason: Line | None = None
     """Why this template needs gen1 (old guest OS…); the policy pack asks for one."""
-    machine: str | None = None
+    machine: MachineType | None = None
     """A pinned machine type (e.g. pc-q35-7.2); default: the generation's (q35 / pc)."""
     secure_boot: bool = False
     tpm: bool = False
@@ -111,12 +110,12 @@ class TemplateSettings(ConfigModel):
     boot_order: list[BootDevice] = Field(default_factory=lambda: list[BootDevice](["hd"]))
     memory: MemoryMiB = 1024
     max_memory: MemoryMiB | None = None
-    vcpus: int = Field(default=1, gt=0)
-    max_vcpus: int | None = Field(default=None, gt=0)
+    vcpus: int = Field(default=1, gt=0, le=MAX_VCPUS_ANY)
+    max_vcpus: int | None = Field(default=None, gt=0, le=MAX_VCPUS_ANY)
     disk_size: DiskBytes | None = None
-    kernel: str | None = None
-    initrd: str | None = None
-    cmdline: str | None = None
+    kernel: AbsolutePath | None = None
+    initrd: AbsolutePath | None = None
+    cmdline: KernelCmdline | None = None
 
     @model_validator(mode="after")
     def _generation_fits(self) -> Self:
@@ -160,20 +159,20 @@ class VmSettings(ConfigModel):
 
     memory: MemoryMiB | None = None
     max_memory: MemoryMiB | None = None
-    vcpus: int | None = Field(default=None, gt=0)
-    max_vcpus: int | None = Field(default=None, gt=0)
+    vcpus: int | None = Field(default=None, gt=0, le=MAX_VCPUS_ANY)
+    max_vcpus: int | None = Field(default=None, gt=0, le=MAX_VCPUS_ANY)
     disk_size: DiskBytes | None = None
-    cmdline: str | None = None
+    cmdline: KernelCmdline | None = None
     running: bool = True
     autostart: bool = False
     restart_policy: Literal["auto", "manual"] = "auto"
-    shutdown_timeout_seconds: int = Field(default=60, ge=0)
-    data_disks: list[DataDiskConfig] = Field(default_factory=list)
+    shutdown_timeout_seconds: int = Field(default=60, ge=0, le=86400)
+    data_disks: list[DataDiskConfig] = Field(default_factory=list, max_length=MAX_DATA_DISKS)
     cloud_init: CloudInitConfig | None = None
     migration: MigrationConfig = Field(default_factory=MigrationConfig)
     delete_snapshots: bool = False
     """Deleting the VM deletes its snapshots too (otherwise a VM with snapshots is kept)."""
-    rebuild: int = Field(default=0, ge=0)
+    rebuild: int = Field(default=0, ge=0, le=2**31 - 1)
     """Bump to rebuild the root disk from the template's current image (its data is lost;
     data disks are kept)."""
 
@@ -182,6 +181,11 @@ class VmSettings(ConfigModel):
         names = [d.name for d in self.data_disks]
         if len(set(names)) != len(names):
             raise ValueError(f"dataDisks: names must be unique, got {names}")
+        if "root" in names:
+            raise ValueError(
+                f"dataDisks[{names.index('root')}].name: 'root' is the VM's root disk; "
+                "name the data disk otherwise"
+            )
         return self
 
 
@@ -191,7 +195,7 @@ class VmConfig(VmSettings):
     name: LibvirtName
     template: str
     host: str | None = None
-    nics: list[NicConfig] = Field(default_factory=list)
+    nics: list[NicConfig] = Field(default_factory=list, max_length=MAX_NICS)
     snapshot_policy: str | None = None
     """The name of one of the stack's `snapshotPolicies`."""
 
@@ -207,11 +211,19 @@ class StackConfig(ConfigModel):
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     snapshot_policies: dict[LibvirtName, SnapshotPolicySettings] = Field(default_factory=dict)
 
+    @field_validator("hosts")
+    @classmethod
+    def _some_host(cls, hosts: dict[str, HostConfig]) -> dict[str, HostConfig]:
+        if not hosts:
+            raise ValueError("at least one host is needed (every pool, network and VM is on one)")
+        return hosts
+
     @model_validator(mode="after")
-    def _references_resolve(self) -> Self:
+    def _references_resolve(self, info: ValidationInfo) -> Self:
         from components.config.references import check_references
 
-        check_references(self)
+        context = info.context if isinstance(info.context, dict) else {}
+        check_references(self, str(context.get("stack") or ""))
         return self
 
     def host_of(self, vm: VmConfig) -> str:

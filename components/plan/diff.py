@@ -19,7 +19,7 @@ from components.plan import fields
 from components.plan.model import Plan, PlannedResource, section_of
 from components.plan.provider_info import change_rules, normalizer
 from components.plan.render import object_label
-from components.plan.values import to_json
+from components.plan.values import is_secret, to_json
 from components.policy_rules import Violation
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange, classify, worst
 
@@ -41,6 +41,11 @@ class FieldDiff:
     new: Any
     effect: str | None
 
+    @property
+    def secret(self) -> bool:
+        """Either side is a secret: the diff says the field changed, never the values."""
+        return is_secret(self.old) or is_secret(self.new)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "field": fields.path_label(self.path),
@@ -48,6 +53,7 @@ class FieldDiff:
             "old": None if self.old is _MISSING else to_json(self.old),
             "new": None if self.new is _MISSING else to_json(self.new),
             "effect": self.effect,
+            "secret": self.secret,
         }
 
 
@@ -151,8 +157,9 @@ def _changed(plan: Plan, old: PlannedResource, new: PlannedResource) -> ObjectCh
         effects.append(change.effect)
         before = old.inputs.get(change.key, _MISSING)
         after = new.inputs.get(change.key, _MISSING)
+        effect_text = explained(new, change.key, change.effect)
         for path, old_leaf, new_leaf in leaf_changes(before, after, (change.key,)):
-            diffs.append(FieldDiff(path, old_leaf, new_leaf, change.effect.value))
+            diffs.append(FieldDiff(path, old_leaf, new_leaf, effect_text))
     for option, before, after in (
         ("protect", old.protect, new.protect),
         ("retainOnDelete", old.retain_on_delete, new.retain_on_delete),
@@ -169,6 +176,22 @@ def _changed(plan: Plan, old: PlannedResource, new: PlannedResource) -> ObjectCh
     return ObjectChange(
         object_label(plan, new), new.urn, new.type, action, tuple(diffs), reattached
     )
+
+
+_SEED_EFFECT = "re-seed: cloud-init runs again at the VM's next boot"
+
+
+def explained(resource: PlannedResource, key: str, effect: Effect) -> str:
+    """A field's effect in the operator's terms where the bare effect would mislead: a
+    cloud-init change re-seeds (the guest sees it at its next boot) or, with
+    `onChange: replace`, replaces the VM."""
+    if resource.kind == "CloudInitSeed" and effect is Effect.LIVE:
+        return _SEED_EFFECT
+    if resource.kind == "Domain" and key == "cloudInit":
+        if effect is Effect.REPLACE:
+            return f"{effect.value}: cloudInit onChange is replace"
+        return f"{effect.value}: new instance-id, cloud-init runs again at the next boot"
+    return effect.value
 
 
 def _classify(
@@ -246,6 +269,9 @@ def render_diff_text(diff: PlanDiff) -> str:
                 lines.append(f"    {name}: {_shown_value(item.path, item.new)}")
                 continue
             effect = item.effect or "no change to the object"
+            if item.secret:
+                lines.append(f"    {name}: changed, a secret: value not shown ({effect})")
+                continue
             lines.append(
                 f"    {name}: {_shown_value(item.path, item.old)} → "
                 f"{_shown_value(item.path, item.new)} ({effect})"

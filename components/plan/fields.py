@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.plan.model import words
-from components.plan.values import Opaque
+from components.plan.values import Opaque, Secret
 from components.spec.changes import CONNECTION_KEY
 from components.spec.sizes import MIB, format_size
 
@@ -95,7 +95,7 @@ def path_label(path: tuple[str | int, ...]) -> str:
 def value(key: str | int | None, item: Any, *, nested: bool = False) -> str:
     """One value on one line: sizes with units, booleans as yes/no, lists and maps inline
     (inside another list or map in brackets, so `ips` reads `dhcpRanges=[{start=…}]`)."""
-    if isinstance(item, Opaque):
+    if isinstance(item, Opaque | Secret):
         return str(item)
     if item is None:
         return "-"

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from components.plan.model import PlannedResource
 from components.plan.provider_info import spec_type
-from components.plan.values import SECRET, contains, is_unknown
+from components.plan.values import MASK, SECRET, contains, is_unknown, masked
 from components.providers.base import ADOPT_KEY
 from components.spec.changes import CONNECTION_KEY
 
@@ -26,13 +26,14 @@ def libvirt_xml(resource: PlannedResource) -> str | None:
     if is_unknown(fields):
         unknown = sorted(k for k, v in fields.items() if is_unknown(v))
         return f"<!-- known after apply: {', '.join(unknown)} -->\n"
-    if contains(fields, SECRET):
-        return "<!-- not shown: the spec holds a secret -->\n"
+    secret = contains(fields, SECRET)
     try:
-        spec = model.model_validate(fields)
+        spec = model.model_validate(masked(fields))
     except ValidationError as err:
         return f"<!-- the provider would refuse these inputs: {err.error_count()} error(s) -->\n"
     text = spec.to_xml()
+    if secret:
+        text = f"<!-- secrets are shown as {MASK} -->\n" + text
     if fields.get("domainType") == "auto":
         text = "<!-- domainType auto: kvm or qemu is chosen on the host at apply -->\n" + text
     return text

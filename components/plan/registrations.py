@@ -3,7 +3,7 @@
 This is the offline plan's only contact with the program: no Pulumi backend or CLI, no
 libvirt connection. It runs like `pulumi preview` (dry run), so values only the apply can
 know (a UUID, an imported image's size) stay unknown; secrets are recorded as `[secret]`,
-never their plaintext.
+never their plaintext (in a plan diff, `[secret:<keyed hash>]` per leaf: see `masked`).
 
 The module imports nothing from `components` on purpose: `--diff REV` runs this file as a
 script inside a git worktree of REV, where `components` must be REV's own package (the
@@ -17,9 +17,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import hashlib
+import hmac
 import importlib.util
 import json
 import logging
+import os
 import runpy
 import sys
 from collections.abc import Callable, Iterator
@@ -36,6 +39,10 @@ from pulumi.runtime.rpc import UNKNOWN as WIRE_UNKNOWN
 
 SECRET_TEXT = "[secret]"
 """How a secret is recorded (components.plan.values.SECRET prints the same)."""
+FINGERPRINT_KEY_ENV = "KVM_PLAN_SECRET_KEY"
+"""A one-time key (hex) a plan diff gives both of its evaluations: each secret is then
+recorded as `[secret:<keyed hash>]`, so the diff can tell a changed secret from an unchanged
+one without either value. The key lives only in the two child processes' environment."""
 UNKNOWN_TEXT = "(known after apply)"
 """How a value known only after apply is recorded (components.plan.values.UNKNOWN)."""
 
@@ -79,7 +86,7 @@ def plain(value: Any) -> Any:
     """
     if isinstance(value, dict):
         if value.get(_SPECIAL_SIG_KEY) == _SECRET_SIG:
-            return SECRET_TEXT
+            return masked(plain(value.get("value")))
         return {k: plain(v) for k, v in value.items() if k != _PROVIDER_KEY and v is not None}
     if isinstance(value, list):
         return [plain(v) for v in value]
@@ -88,6 +95,34 @@ def plain(value: Any) -> Any:
     if value == WIRE_UNKNOWN:
         return UNKNOWN_TEXT
     return value
+
+
+def masked(value: Any) -> Any:
+    """A secret as the plan records it: SECRET_TEXT, or in a diff (FINGERPRINT_KEY_ENV set)
+    its shape with each leaf a keyed hash, so the diff names the field that changed (a
+    cloud-config document by its keys: `userData.packages[0]`) and never shows a value."""
+    key = os.environ.get(FINGERPRINT_KEY_ENV)
+    if not key:
+        return SECRET_TEXT
+    return _fingerprinted(value, bytes.fromhex(key))
+
+
+def _fingerprinted(value: Any, key: bytes) -> Any:
+    if isinstance(value, str) and value.startswith("[secret"):
+        return value  # already masked (a secret inside a secret)
+    if isinstance(value, str) and "\n" in value:
+        try:
+            document = yaml.safe_load(value)
+        except yaml.YAMLError:
+            document = None
+        if isinstance(document, dict):
+            value = document
+    if isinstance(value, dict):
+        return {str(k): _fingerprinted(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fingerprinted(v, key) for v in value]
+    text = json.dumps(value, sort_keys=True, default=str)
+    return f"[secret:{hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:16]}]"
 
 
 def _plain_bag(wire: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +225,8 @@ class Project:
         if not path.is_file():
             raise PlanError(f"{directory} has no Pulumi.yaml; pass --project-dir")
         data = _load_yaml(path) or {}
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            raise PlanError(f"{path}: expected a mapping with the project's name:")
         main = directory / str(data.get("main") or ".")
         if main.is_dir():
             main = main / "__main__.py"
@@ -213,23 +250,90 @@ def stack_config(project: Project, stack: str) -> tuple[dict[str, str], list[str
     path = project.stack_file(stack)
     if not path.is_file():
         raise PlanError(f"stack {stack!r} has no stack file {path}")
-    data = _load_yaml(path) or {}
+    data = _load_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PlanError(f"{path}: expected a mapping with a config: key, got {_kind(data)}")
+    config = data.get("config")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise PlanError(
+            f"{path}: config: expected a mapping of keys to values, got {_kind(config)}"
+        )
     wire: dict[str, str] = {}
     secret_keys: list[str] = []
-    for key, raw in (data.get("config") or {}).items():
+    for name, raw in config.items():
+        key = str(name)
         full_key = key if ":" in key else f"{project.name}:{key}"
         value = raw
         if _has_secure(raw):
             secret_keys.append(full_key)
             value = _mask_secure(raw)
-        wire[full_key] = value if isinstance(value, str) else json.dumps(value)
+        try:
+            wire[full_key] = value if isinstance(value, str) else json.dumps(value)
+        except (TypeError, ValueError) as err:
+            raise PlanError(f"{path}: config.{key}: not a config value ({err})") from None
     return wire, secret_keys
 
 
+def _kind(value: Any) -> str:
+    return f"a {type(value).__name__} ({value!r:.40})"
+
+
+class _StackFileLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML as the Pulumi CLI reads stack files: a key given twice is an error (not the
+    last one silently winning), dates stay the text written, and `!!binary` is refused (a
+    config value is text). libyaml parses when PyYAML has it (10x faster on large files)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be text or a number", key_node.start_mark
+                ) from None
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    f"key {key!r} first given {_where(first)}",
+                    None,
+                    f"key {key!r} is given twice",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def construct_binary(self, node: yaml.Node) -> Any:
+        raise yaml.constructor.ConstructorError(
+            None, None, "!!binary values are not config values; write the text", node.start_mark
+        )
+
+
+def _where(node: yaml.Node) -> str:
+    return f"at line {node.start_mark.line + 1}"
+
+
+_StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StackFileLoader.add_constructor("tag:yaml.org,2002:binary", _StackFileLoader.construct_binary)
+_StackFileLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def _load_yaml(path: Path) -> Any:
-    """Parse YAML with libyaml when PyYAML has it (large stack files parse 10x faster)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(), Loader=loader)
+    """Parse a project or stack file; PlanError saying where when it is not valid YAML."""
+    try:
+        return yaml.load(path.read_text(), Loader=_StackFileLoader)
+    except yaml.YAMLError as err:
+        raise PlanError(f"{path}: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise PlanError(f"{path}: cannot read it ({err})") from None
 
 
 def _has_secure(value: Any) -> bool:

@@ -16,7 +16,7 @@ from components.plan import fields
 from components.plan.libvirt_xml import libvirt_xml
 from components.plan.model import Plan, PlannedResource
 from components.plan.nic_addresses import NicAddresses
-from components.plan.values import Opaque
+from components.plan.values import Opaque, Secret
 from components.policy_rules import Violation, generation_of
 from components.spec.changes import CONNECTION_KEY
 
@@ -175,4 +175,4 @@ def _rest(item: Mapping[str, Any], used: set[str]) -> str:
 
 
 def _text(item: Any) -> str:
-    return str(item) if isinstance(item, Opaque) or item is not None else "-"
+    return str(item) if isinstance(item, Opaque | Secret) or item is not None else "-"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def plan_of_directory(project_dir: Path, stack: str) -> Plan:
     return _finish(_start(project_dir, stack), str(project_dir))
 
 
-def _start(project_dir: Path, stack: str) -> subprocess.Popen[str]:
+def _start(project_dir: Path, stack: str, secret_key: str = "") -> subprocess.Popen[str]:
     script = Path(registrations.__file__).resolve()
     code = (
         "import runpy, sys; "
@@ -56,6 +57,9 @@ def _start(project_dir: Path, stack: str) -> subprocess.Popen[str]:
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(project_dir), env.get("PYTHONPATH", "")) if p
     )
+    env.pop(registrations.FINGERPRINT_KEY_ENV, None)
+    if secret_key:
+        env[registrations.FINGERPRINT_KEY_ENV] = secret_key
     return subprocess.Popen(
         [sys.executable, "-c", code],
         cwd=project_dir,
@@ -107,8 +111,10 @@ def worktree(repo: Path, revision: str) -> Iterator[Path]:
 def plans_for_diff(project_dir: Path, stack: str, revision: str) -> tuple[Plan, Plan, str]:
     """(plan at `revision`, plan of the working tree, a label for the revision).
 
-    Both are evaluated in child processes, side by side.
+    Both are evaluated in child processes, side by side, with one fresh key for their
+    secrets' fingerprints (so a changed secret shows as changed, and only for this diff).
     """
+    secret_key = secrets.token_hex(32)
     project_dir = project_dir.resolve()
     top = Path(_git(project_dir, "rev-parse", "--show-toplevel")).resolve()
     relative = project_dir.relative_to(top)
@@ -119,8 +125,10 @@ def plans_for_diff(project_dir: Path, stack: str, revision: str) -> tuple[Plan, 
         if not (old_dir / "Pulumi.yaml").is_file():
             raise PlanError(f"{relative or '.'} has no Pulumi.yaml at {label}")
         old_project = registrations.Project.load(old_dir)
-        new_child = _start(project_dir, stack)
-        old_child = _start(old_dir, stack) if old_project.stack_file(stack).is_file() else None
+        new_child = _start(project_dir, stack, secret_key)
+        old_child = (
+            _start(old_dir, stack, secret_key) if old_project.stack_file(stack).is_file() else None
+        )
         try:
             new = _finish(new_child, "the working tree")
             if old_child is None:  # the stack is new: everything in it is a create

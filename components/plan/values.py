@@ -8,6 +8,8 @@ The policy rules use them too: a secret password is *set*; an unknown value is n
 from __future__ import annotations
 
 import enum
+import re
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -24,10 +26,41 @@ class Opaque(enum.Enum):
 SECRET = Opaque.SECRET
 UNKNOWN = Opaque.UNKNOWN
 
+MASK = "********"
+"""What a secret is written as where a value must stand (the plan's libvirt XML)."""
+_FINGERPRINTED = re.compile(r"\[secret:([0-9a-f]{16})\]")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret in a plan diff: shown as `[secret]`; `fingerprint` is a keyed hash with a key
+    used for one diff only, so two plans' secrets compare equal exactly when the values do."""
+
+    fingerprint: str
+
+    def __str__(self) -> str:
+        return SECRET.value
+
+
+def is_secret(value: Any) -> bool:
+    """A secret of the plan, fingerprinted or not."""
+    return value is SECRET or isinstance(value, Secret)
+
+
+def masked(value: Any) -> Any:
+    """`value` with every secret replaced by MASK (for text that must hold a value)."""
+    if is_secret(value):
+        return MASK
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
 
 def contains(value: Any, marker: Opaque) -> bool:
-    """True when `value` is `marker` or holds it somewhere inside."""
-    if value is marker:
+    """True when `value` is `marker` or holds it somewhere inside (any secret for SECRET)."""
+    if value is marker or (marker is SECRET and isinstance(value, Secret)):
         return True
     if isinstance(value, dict):
         return any(contains(v, marker) for v in value.values())
@@ -45,6 +78,8 @@ def to_json(value: Any) -> Any:
     """`value` with opaque markers replaced by their text (for JSON output and comparison)."""
     if isinstance(value, Opaque):
         return value.value
+    if isinstance(value, Secret):
+        return SECRET.value
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -55,6 +90,9 @@ def to_json(value: Any) -> Any:
 def from_json(value: Any) -> Any:
     """The inverse of `to_json`: the markers' texts become markers again."""
     if isinstance(value, str):
+        fingerprinted = _FINGERPRINTED.fullmatch(value)
+        if fingerprinted:
+            return Secret(fingerprinted.group(1))
         for marker in Opaque:
             if value == marker.value:
                 return marker

@@ -15,14 +15,20 @@ Pure: nothing here connects anywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
+
+from components.spec.text import check_host_or_ip
 
 LOCAL_SCHEMES = ("qemu", "qemu+unix", "test")
 SSH_SCHEMES = ("qemu+ssh", "qemu+libssh", "qemu+libssh2")
 REMOTE_SCHEMES = (*SSH_SCHEMES, "qemu+tls", "qemu")
 DAEMON_PATHS = ("/system", "/session")
 EXAMPLES = "qemu:///system, qemu+ssh://admin@hv1/system or qemu+tls://hv1/system"
+_SHELL_UNSAFE = re.compile(r"[`$;|<>\"'\\(){}*!]")
+"""Characters a URI never needs that a shell would act on (libvirt runs ssh with the host)."""
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,14 @@ class HostUri:
 
 def parse_host_uri(uri: str) -> HostUri:
     """Take `uri` apart and check it is one of the accepted kinds; ValueError says why not."""
-    if "://" not in uri or any(c.isspace() for c in uri):
+    if "://" not in uri or any(c.isspace() or not c.isprintable() for c in uri):
         raise ValueError(f"{uri!r} is not a libvirt URI; use e.g. {EXAMPLES}")
+    unsafe = _SHELL_UNSAFE.search(uri)
+    if unsafe is not None:
+        raise ValueError(
+            f"{uri!r}: {unsafe.group()!r} has no place in a libvirt URI (libvirt hands the host "
+            "to ssh); use e.g. " + EXAMPLES
+        )
     parts = urlsplit(uri)
     if parts.scheme == "qemu+tcp":
         raise ValueError(
@@ -111,6 +123,14 @@ def _check_kind(uri: str, parsed: HostUri) -> None:
             f"{uri!r} names no host; use {parsed.scheme}://host/system "
             "(or qemu:///system for this machine)"
         )
-    socket = parsed.param("socket")
-    if socket is not None and not socket.startswith("/"):
-        raise ValueError(f"{uri!r}: socket={socket!r} must be an absolute path")
+    if parsed.host:
+        try:
+            check_host_or_ip(parsed.host.strip("[]"))
+        except ValueError:
+            raise ValueError(f"{uri!r}: {parsed.host!r} is not a host name or IP address") from None
+    if parsed.user is not None and not _USER.fullmatch(parsed.user):
+        raise ValueError(f"{uri!r}: {parsed.user!r} is not a user name (letters, digits, . _ -)")
+    for key in ("socket", "keyfile", "known_hosts"):
+        path = parsed.param(key)
+        if path is not None and not path.startswith("/"):
+            raise ValueError(f"{uri!r}: {key}={path!r} must be an absolute path")

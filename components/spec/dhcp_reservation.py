@@ -15,7 +15,7 @@ from pydantic import model_validator
 
 from components.spec.xmlbind import X, XmlModel
 
-_MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+_MAC_RE = re.compile(r"([0-9a-f]{2}:){5}[0-9a-f]{2}")
 
 
 class DhcpReservationSpec(XmlModel):
@@ -32,6 +32,6 @@ class DhcpReservationSpec(XmlModel):
 
     @model_validator(mode="after")
     def _mac_is_lowercase_hex(self) -> DhcpReservationSpec:
-        if not _MAC_RE.match(self.mac):
+        if not _MAC_RE.fullmatch(self.mac):
             raise ValueError(f"mac {self.mac!r} is not a MAC address like 52:54:00:12:34:56")
         return self

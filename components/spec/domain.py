@@ -33,7 +33,7 @@ NicModel = Literal["virtio", "e1000", "e1000e", "rtl8139"]
 BootDevice = Literal["hd", "cdrom", "network"]
 LifecycleAction = Literal["destroy", "restart", "preserve", "rename-restart"]
 
-_MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+_MAC_RE = re.compile(r"([0-9a-f]{2}:){5}[0-9a-f]{2}")
 
 
 class Disk(XmlModel):
@@ -75,7 +75,7 @@ class Interface(XmlModel):
         needed = {"network": self.network, "bridge": self.bridge, "direct": self.dev}[self.type]
         if not needed:
             raise ValueError(f"a {self.type} interface needs its source ({self.type} name)")
-        if self.mac is not None and not _MAC_RE.match(self.mac):
+        if self.mac is not None and not _MAC_RE.fullmatch(self.mac):
             raise ValueError(f"mac {self.mac!r} is not a MAC address like 52:54:00:12:34:56")
         return self
 

@@ -28,12 +28,12 @@ SnapshotKind = Literal["scheduled", "pre-change", "declared"]
 PRUNABLE_KINDS: tuple[SnapshotKind, ...] = ("scheduled", "pre-change")
 """Kinds a policy made, and so may prune."""
 _KINDS: tuple[SnapshotKind, ...] = ("scheduled", "pre-change", "declared")
-_SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
+_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
 
 
 def check_snapshot_name(name: str) -> str:
     """Snapshot names become file names (external overlays): keep them portable."""
-    if not _SNAPSHOT_NAME.match(name):
+    if not _SNAPSHOT_NAME.fullmatch(name):
         raise ValueError(
             f"snapshot name {name!r} must be 1-64 letters, digits or _ . + - (starting with a "
             "letter or digit)"

@@ -37,7 +37,7 @@ SnapshotMode = Literal["auto", "internal", "disk-only"]
 disk-only snapshots (no pause, quiesce possible; libvirt < 9.7 cannot revert to them)."""
 
 KEEP_FIELDS = ("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly")
-_POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")
+_POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}")
 
 
 def _checked_schedule(text: str | None) -> str | None:
@@ -90,7 +90,7 @@ class SnapshotPolicySpec(SnapshotPolicySettings):
 
     @model_validator(mode="after")
     def _name(self) -> SnapshotPolicySpec:
-        if not _POLICY_NAME.match(self.name):
+        if not _POLICY_NAME.fullmatch(self.name):
             raise ValueError(
                 f"snapshot policy name {self.name!r} must be 1-32 letters, digits or _ . + - "
                 "(it becomes part of snapshot names)"

@@ -29,8 +29,8 @@ HELP = (
     "use hourly, daily at HH:MM, weekly on DAY at HH:MM, monthly on N at HH:MM or a "
     "5-field cron expression such as '0 2 * * *'"
 )
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_MINUTE = re.compile(r"^:([0-5]\d)$")
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_MINUTE = re.compile(r":([0-5]\d)")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def parse_schedule(text: str) -> Schedule:
         raise ValueError(f"the schedule is empty; {HELP}")
     if words[0] in KEYWORDS:
         cron = _grammar(words)
-    elif len(words) == 5 and all(re.match(r"^[0-9*,/\-a-z#?L]+$", w, re.I) for w in words):
+    elif len(words) == 5 and all(re.fullmatch(r"[0-9*,/\-a-z#?L]+", w, re.I) for w in words):
         cron = " ".join(words)
     else:
         raise ValueError(f"unknown schedule word {words[0]!r} in {text!r}; {HELP}")
@@ -78,7 +78,7 @@ def _grammar(words: list[str]) -> str:
         minute = 0
         if rest:
             _expect(rest, 0, "at")
-            if len(rest) != 2 or not _MINUTE.match(rest[1]):
+            if len(rest) != 2 or not _MINUTE.fullmatch(rest[1]):
                 raise ValueError(f"after 'hourly at' write the minute as :MM, e.g. :15; {HELP}")
             minute = int(rest[1][1:])
         return f"{minute} * * * *"
@@ -110,7 +110,7 @@ def _expect(words: list[str], index: int, word: str) -> None:
 
 
 def _time(text: str) -> tuple[int, int]:
-    match = _TIME.match(text)
+    match = _TIME.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not a time of day; write HH:MM (24 h), e.g. 02:30")
     return int(match.group(1)), int(match.group(2))

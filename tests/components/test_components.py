@@ -53,7 +53,7 @@ def test_vm_overrides_template_sizes():
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [
-        ({"memory": "8GiB"}, "VirtualMachine 'web-1': memory 8192 MiB is above maxMemory 4096"),
+        ({"memory": "8GiB"}, "VirtualMachine 'web-1': memory: 8192 MiB is above maxMemory 4096"),
         ({"memory": "2GB?"}, "VirtualMachine 'web-1': memory: '2GB?' is not a size"),
         ({"vcpus": 0}, "VirtualMachine 'web-1': vcpus: Input should be greater than 0"),
         ({"restartPolicy": "sometimes"}, "restartPolicy"),
@@ -77,7 +77,7 @@ def test_nat_network_refuses_dhcp_outside_subnet():
         )
 
     with pytest.raises(
-        ValueError, match=re.escape("NatNetwork 'lan': dhcp.start 10.9.1.10 is outside")
+        ValueError, match=re.escape("NatNetwork 'lan': dhcp.start: 10.9.1.10 is outside")
     ):
         run_program(program)
 
@@ -86,7 +86,8 @@ def test_storage_pool_refuses_relative_path():
     def program():
         StoragePool("vmstore", [KvmHost("hv1", uri="qemu:///system")], "images")
 
-    with pytest.raises(ValueError, match="StoragePool 'vmstore': path 'images' must be absolute"):
+    expected = "StoragePool 'vmstore': path: 'images' must be an absolute path"
+    with pytest.raises(ValueError, match=expected):
         run_program(program)
 
 

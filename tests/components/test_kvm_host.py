@@ -137,7 +137,7 @@ def test_uri_kinds_outside_the_list_are_refused(uri: str, expected: str) -> None
 
 def test_stack_config_errors_carry_the_host_path() -> None:
     hosts = {"hv1": {"uri": "qemu+tls://hv1/system", "ssh": {"noVerify": True}}}
-    with pytest.raises(StackConfigError, match=re.escape("hosts.hv1: ssh: SSH options need")):
+    with pytest.raises(StackConfigError, match=re.escape("hosts.hv1.ssh: SSH options need")):
         parse_stack_config({"hosts": hosts}, "prod")
 
 

@@ -95,7 +95,7 @@ def test_secure_boot_and_tpm_on_gen2():
         ({"machine": "pc"}, "machine 'pc' does not fit generation gen2"),
         ({"graphics": {"listen": "0.0.0.0"}}, "is beyond loopback: set graphics.password"),
         ({"cpu": {"mode": "custom"}}, "cpu.model is required with mode custom"),
-        ({"maxMemory": "512MiB", "memory": "1GiB"}, "memory 1024 MiB is above maxMemory 512"),
+        ({"maxMemory": "512MiB", "memory": "1GiB"}, "memory: 1024 MiB is above maxMemory 512"),
     ],
 )
 def test_template_mistakes(template_args, expected):

@@ -186,7 +186,7 @@ def test_fixed_ip_becomes_a_reservation_tied_to_the_network():
 @pytest.mark.parametrize(
     ("nic_sets", "expected"),
     [
-        ([[("lan", {"ip": "10.6.0.10"})]], "NIC on network 'lan': ip 10.6.0.10 is outside"),
+        ([[("lan", {"ip": "10.6.0.10"})]], "NIC on network 'lan': ip: 10.6.0.10 is outside"),
         ([[("lan", {"ip": "10.5.0.1"})]], "is the gateway's address"),
         (
             [[("lan", {"ip": "10.5.0.10"})], [("lan", {"ip": "10.5.0.10"})]],
@@ -197,7 +197,7 @@ def test_fixed_ip_becomes_a_reservation_tied_to_the_network():
             "MAC 52:54:00:00:00:01 is already used by VM 'vm0'",
         ),
         ([[("uplink", {"ip": "192.168.1.5"})]], "a fixed IP needs a network whose DHCP"),
-        ([[("lan", {"ip": "not-an-ip"})]], "NIC ip 'not-an-ip' is not an IPv4 address"),
+        ([[("lan", {"ip": "not-an-ip"})]], "Nic on network 'lan': ip: 'not-an-ip' is not an IPv4"),
     ],
 )
 def test_nic_mistakes_fail_at_construction(nic_sets, expected):

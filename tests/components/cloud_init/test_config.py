@@ -168,7 +168,7 @@ def test_user_fields_are_checked() -> None:
             "must not be empty (leave it out for a user without a password)",
         ),
         (("users", 0, "groups", 0), "must not be empty"),
-        (("users", 0, "shell"), "'bash' must be an absolute path like /bin/bash"),
+        (("users", 0, "shell"), "'bash' must be an absolute path (start it with /)"),
     ]
 
 
@@ -181,7 +181,7 @@ def test_a_user_name_may_appear_only_once() -> None:
 def test_write_files_need_absolute_paths_and_octal_modes() -> None:
     found = errors_of({"writeFiles": [{"path": "etc/motd", "content": "", "permissions": "644x"}]})
     assert found == [
-        (("writeFiles", 0, "path"), "'etc/motd' must be an absolute path"),
+        (("writeFiles", 0, "path"), "'etc/motd' must be an absolute path (start it with /)"),
         (
             ("writeFiles", 0, "permissions"),
             "'644x' is not an octal mode like '0644' (quote it in YAML)",

@@ -68,14 +68,14 @@ def test_kind_selects_the_model_and_defaults_to_nat():
                 "subnet": "10.90.0.0/24",
                 "staticLeases": [{"mac": "52:54:00:00:00:01", "ip": "10.91.0.5"}],
             },
-            "staticLeases[0].ip 10.91.0.5 is outside subnet 10.90.0.0/24",
+            "staticLeases[0].ip: 10.91.0.5 is outside subnet 10.90.0.0/24",
         ),
         (
             {
                 "subnet": "10.90.0.0/24",
                 "staticLeases": [{"mac": "52:54:00:00:00:01", "ip": "10.90.0.1"}],
             },
-            "staticLeases[0].ip 10.90.0.1 is the gateway's address",
+            "staticLeases[0].ip: 10.90.0.1 is the gateway's address",
         ),
         (
             {
@@ -110,7 +110,7 @@ def test_kind_selects_the_model_and_defaults_to_nat():
                 "subnet": "10.90.0.0/24",
                 "routes": [{"subnet": "10.99.0.0/24", "gateway": "10.98.0.1"}],
             },
-            "routes[0].gateway 10.98.0.1 is not on subnet 10.90.0.0/24",
+            "routes[0].gateway: 10.98.0.1 is not on subnet 10.90.0.0/24",
         ),
         (
             {"kind": "isolated", "subnet": "10.90.0.0/24", "forwarders": ["1.1.1.1"]},
@@ -124,7 +124,7 @@ def test_kind_selects_the_model_and_defaults_to_nat():
         ({"kind": "wifi"}, "networks.extra"),
         (
             {"subnet": "10.90.0.0/24", "ipv6": {"subnet": "fd00::/64", "gateway": "fd01::1"}},
-            "ipv6 gateway fd01::1 is outside subnet fd00::/64",
+            "ipv6.gateway: fd01::1 is outside subnet fd00::/64",
         ),
     ],
 )
@@ -137,9 +137,12 @@ def test_bad_network(network, expected):
     [
         (
             [{"network": "backend", "ip": "10.99.0.5"}],
-            "vms[0].nics[0].ip 10.99.0.5 is outside subnet 10.71.0.0/24",
+            "vms[0].nics[0].ip: 10.99.0.5 is outside subnet 10.71.0.0/24",
         ),
-        ([{"network": "backend", "ip": "10.71.0.1"}], "vms[0].nics[0].ip 10.71.0.1 is the gateway"),
+        (
+            [{"network": "backend", "ip": "10.71.0.1"}],
+            "vms[0].nics[0].ip: 10.71.0.1 is the gateway",
+        ),
         ([{"network": "backend", "ip": "10.71.0.255"}], "network or broadcast address"),
         (
             [{"network": "backend", "ip": "10.71.0.12"}],

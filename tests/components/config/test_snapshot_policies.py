@@ -37,7 +37,7 @@ def test_prod_governs_every_vm_with_a_nightly_policy():
             {"keepLast": 0, "keepDaily": 0, "keepWeekly": 0, "keepMonthly": 0},
             "snapshotPolicies.nightly: schedule 'daily at 02:00' with every keep* setting 0",
         ),
-        ({"includeMemory": True, "mode": "disk-only"}, "snapshotPolicies.nightly: includeMemory"),
+        ({"includeMemory": True, "mode": "disk-only"}, "snapshotPolicies.nightly.includeMemory"),
         (
             {"mode": "internal"},
             "vms[0].snapshotPolicy: policy 'nightly' has mode internal, but VM 'db-1' is gen2",
