@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import libvirt
 from lxml import etree
 
+from components import progress
 from components.providers.base import ProviderError
+from components.providers.job_progress import job_progress
 from components.spec.domain import MigrationSettings
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -102,6 +104,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
     down, up = src.newStream(0), dst.newStream(0)
     source.download(down, 0, length, 0)
     target.upload(up, 0, length, 0)
+    shown = progress.task(f"copying volume {pool}/{volume} to {dst.getURI()}", length)
     try:
         remaining = length
         while remaining > 0:
@@ -110,9 +113,12 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
                 raise ProviderError(f"copying volume {pool}/{volume}: the stream ended early")
             up.send(data)
             remaining -= len(data)
+            shown.update(advance=len(data))
         down.finish()
         up.finish()
-    except BaseException:
+        shown.finish()
+    except BaseException as error:
+        shown.finish(type(error).__name__)
         down.abort()
         up.abort()
         raise
@@ -170,7 +176,8 @@ def migrate(
             for pool, volume in _volume_disks(dom):
                 _copy_volume(src, dst, pool, volume)
         # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
-        dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
+        with job_progress(dom, f"migrating {dom.name()} ({mode}) to {dst_uri}"):
+            dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
     except libvirt.libvirtError as err:
         _redefine(dom, saved)
         raise ProviderError(
