@@ -20,6 +20,7 @@ import argparse
 import inspect
 import ipaddress
 import sys
+import textwrap
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -510,16 +511,21 @@ def _row(name: str, yaml: str | None, kind: str, default: str, effect: str) -> s
     return f"| `{name}` | {key} | {_cell(kind)} | {_cell(default)} | {_cell(effect)} |"
 
 
+_WIDTH = 95
 _HEADER = ["| argument | YAML key | type | default | a change does |", "|---|---|---|---|---|"]
 
 
 def reference() -> str:
     """The reference section's Markdown (between the markers)."""
     lines = [
-        "Every component's constructor, generated from its signature and settings model "
-        "(keyword arguments are the settings; YAML keys are the same names in camelCase). "
-        "“a change does” is what `pulumi up` does when the value changes, from the providers' "
-        "change rules. Regenerate with `python -m components.reference --write README.md`.",
+        textwrap.fill(
+            "Every component's constructor, generated from its signature and settings model "
+            "(keyword arguments are the settings; YAML keys are the same names in camelCase). "
+            "“a change does” is what `pulumi up` does when the value changes, from the "
+            "providers' change rules. Regenerate with "
+            "`python -m components.reference --write README.md`.",
+            _WIDTH,
+        )
     ]
     for component in COMPONENTS:
         lines += ["", f"#### `{_signature(component.cls)}`", ""]
@@ -531,7 +537,7 @@ def reference() -> str:
             lines += ["", f"`VmTemplate.{_signature(VmTemplate.instantiate)}` makes one too."]
         if component.outputs:
             outputs = "; ".join(f"`{k}`: {v}" for k, v in component.outputs.items())
-            lines += ["", f"Outputs: {outputs}."]
+            lines += ["", textwrap.fill(f"Outputs: {outputs}.", _WIDTH, break_on_hyphens=False)]
     lines += ["", "#### Nested settings", ""]
     lines.append("A change to one of these is a change of the setting that holds it.")
     for model in NESTED:
