@@ -17,13 +17,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pydantic import ValidationError
+
 from components.plan import fields
 from components.plan.diff import CREATE, DELETE, OPTIONS_ONLY, PlanDiff
 from components.plan.model import Plan, PlannedResource
 from components.plan.nic_addresses import NicAddresses
 from components.plan.values import Opaque
 from components.policy_rules import generation_of
+from components.providers.migration import describe
 from components.spec.changes import CONNECTION_KEY, Effect
+from components.spec.domain import MigrationSettings
 
 ACTIONS = (
     CREATE,
@@ -93,7 +97,7 @@ def estate_of(plan: Plan) -> Estate:
 def estate_of_diff(old: Plan, new: Plan, diff: PlanDiff) -> Estate:
     """The new estate plus what the old one had and loses, coloured by action."""
     actions = {change.urn: change.action for change in diff.changes}
-    moves = _moves(old, diff)
+    moves = _moves(old, new, diff)
     before = _Collector(old).collect()
     after = _Collector(new).collect()
     merged = _Drawn()
@@ -352,7 +356,16 @@ def _dhcp_ranges(inputs: Mapping[str, Any]) -> str:
     return ", ".join(ranges)
 
 
-def _moves(old: Plan, diff: PlanDiff) -> dict[tuple[str, ...], tuple[str, str]]:
+def _how(domain: Mapping[str, Any]) -> str:
+    """`live, shared storage`, as the domain provider's preview line says it."""
+    try:
+        settings = MigrationSettings.model_validate(domain.get("migration") or {})
+    except ValidationError:  # a value known only after apply
+        settings = MigrationSettings()
+    return describe(domain.get("running") is not False, settings)
+
+
+def _moves(old: Plan, new: Plan, diff: PlanDiff) -> dict[tuple[str, ...], tuple[str, str]]:
     """VM key → (old host, how) for each domain the diff migrates."""
     hosts = old.host_names()
     moves: dict[tuple[str, ...], tuple[str, str]] = {}
@@ -364,9 +377,8 @@ def _moves(old: Plan, diff: PlanDiff) -> dict[tuple[str, ...], tuple[str, str]]:
             continue
         top = old.top_of(resource)
         uri = resource.inputs.get(CONNECTION_KEY)
-        shared = (resource.inputs.get("migration") or {}).get("sharedStorage") is True
-        how = "migrate (shared storage)" if shared else "migrate (copy storage)"
-        moves[("vm", top.name)] = (hosts.get(str(uri), str(uri)), how)
+        new_inputs = new.by_urn()[change.urn].inputs if change.urn in new.by_urn() else {}
+        moves[("vm", top.name)] = (hosts.get(str(uri), str(uri)), f"migrate ({_how(new_inputs)})")
     return moves
 
 
@@ -389,6 +401,7 @@ def _rank(action: str) -> int:
 def _assemble(title: str, drawn: _Drawn, actions: Mapping[str, str] | None) -> Estate:
     ids = _Ids()
     boxes, edges = [], []
+    marked: set[str] = set()  # actions named on a node's line (a disk's)
     order = {"pool": 0, "image": 1, "network": 2, "uplink": 3, "vm": 4}
     by_host: dict[str, list[_Item]] = {}
     for item in drawn.items.values():
@@ -402,6 +415,7 @@ def _assemble(title: str, drawn: _Drawn, actions: Mapping[str, str] | None) -> E
                 for urn, line in item.parts:
                     if urn in actions and line in lines:
                         lines[lines.index(line)] = f"{line} [{actions[urn]}]"
+                        marked.add(actions[urn])
             nodes.append(Node(ids.of(item.key), item.kind, item.title, tuple(lines), item.action))
         for vm_key, from_host, _how in sorted(drawn.ghosts):
             if from_host == name:
@@ -419,7 +433,7 @@ def _assemble(title: str, drawn: _Drawn, actions: Mapping[str, str] | None) -> E
     edges.sort(key=lambda e: (e.kind, e.source, e.target, e.label))
     present = None
     if actions is not None:
-        used = {n.action for b in boxes for n in b.nodes} | {b.action for b in boxes}
+        used = {n.action for b in boxes for n in b.nodes} | {b.action for b in boxes} | marked
         present = tuple(a for a in ACTIONS if a in used)
     return Estate(title, tuple(boxes), tuple(edges), present)
 

@@ -1,6 +1,6 @@
-"""Plans the picture tests draw: the repo's stacks, and a prod change with every action.
+"""Plans the picture tests draw: a prod change with every action, and a dev host move.
 
-The change is made on a copy of `stacks/Pulumi.prod.yaml`: web-1 moves from hv1 to hv2
+`prod_change` changes a copy of `stacks/Pulumi.prod.yaml`: web-1 moves from hv1 to hv2
 (migrate; its root disk follows on shared storage), db-1's maximum memory doubles (update +
 restart), web-2 gets more memory within its maximum (update live), a VM web-3 is added
 (create) and the network `mgmt` that only the old side has goes (delete); `backend` changes
@@ -50,4 +50,20 @@ def prod_change(directory: Path) -> tuple[Plan, Plan, PlanDiff]:
                 nic["ip"] = nic["ip"].replace("10.80.", "10.81.")
     old = stack_plan(directory / "old", "prod", before)
     new = stack_plan(directory / "new", "prod", after)
+    return old, new, diff_plans(old, new, "main", "this change")
+
+
+def dev_move(directory: Path) -> tuple[Plan, Plan, PlanDiff]:
+    """(old plan, new plan, diff) of both dev VMs moving to a second host without shared
+    storage: their disks are copied, a base image is made there and the old one deleted."""
+    before = copy.deepcopy(stack_file("dev"))
+    config = before["config"]
+    config["kvm-estate:hosts"]["hv2"] = {"uri": "qemu+ssh://admin@hv2.example.internal/system"}
+    for vm in config["kvm-estate:vms"]:
+        vm["host"] = "local"
+    after = copy.deepcopy(before)
+    for vm in after["config"]["kvm-estate:vms"]:
+        vm["host"] = "hv2"
+    old = stack_plan(directory / "old", "dev", before)
+    new = stack_plan(directory / "new", "dev", after)
     return old, new, diff_plans(old, new, "main", "this change")

@@ -22,7 +22,7 @@ from components.plan.picture.dot import render_dot
 from components.plan.picture.estate import Estate, estate_of_diff
 from components.plan.picture.mermaid import render_mermaid
 from components.plan.registrations import PlanError
-from tests.components.plan.picture.cases import prod_change
+from tests.components.plan.picture.cases import dev_move, prod_change
 from tests.components.plan.projects import REPO, stack_file
 from tests.components.spec.golden import check_golden
 
@@ -105,7 +105,7 @@ def test_a_move_leaves_a_ghost_in_the_old_host_with_an_arrow_to_the_new(diff_est
     assert host == "hv1" and ghost.kind == "ghost"
     moves = [e for e in diff_estate.edges if e.kind == "move"]
     assert [(m.source, m.target, m.label) for m in moves] == [
-        (ghost.id, "vm_web_1", "migrate (shared storage)")
+        (ghost.id, "vm_web_1", "migrate (live, shared storage)")
     ]
     assert (
         "vda 40 GiB prod-web-1-root.qcow2 [update live]" in _nodes(diff_estate)["vm web-1"][1].lines
@@ -154,3 +154,16 @@ def test_diff_picture_from_the_cli_on_a_git_history(tmp_path):
     assert run([*args, "--format", "mermaid"], out=out) == EXIT_CHANGES
     assert 'vm_web_1["vm web-1 — update live<br/>' in out.getvalue()
     assert "class vm_web_1,legend_a_update_live a_update_live" in out.getvalue()
+
+
+def test_a_move_without_shared_storage_shows_copied_disks_and_the_base_images(tmp_path):
+    old, new, diff = dev_move(tmp_path)
+    estate = estate_of_diff(old, new, diff)
+    nodes = _nodes(estate)
+    assert nodes["vm web-1"][0] == "hv2"
+    assert "vda 10 GiB dev-web-1-root.qcow2 [replace]" in nodes["vm web-1"][1].lines
+    images = {(box.name, n.action) for box in estate.hosts for n in box.nodes if n.kind == "image"}
+    assert images == {("hv2", "create"), ("local", "delete")}
+    assert "replace" in (estate.actions or ())  # the disks' action is in the legend
+    moves = {e.label for e in estate.edges if e.kind == "move"}
+    assert moves == {"migrate (live, copy storage)"}
