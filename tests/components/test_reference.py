@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from components import reference
 from components.plan.sources import plan_in_process
+from components.reference import catalog, markdown
 from tests.components.plan.projects import REPO, inline_project
 
 EVERY_COMPONENT = """
@@ -49,14 +49,14 @@ Snapshot("before", vm)
 
 def test_the_readme_reference_is_the_generated_one():
     readme = (REPO / "README.md").read_text()
-    assert reference.section_of(readme) == reference.reference(), (
+    assert markdown.section_of(readme) == markdown.reference(), (
         "README's Python reference is out of date: python -m components.reference --write README.md"
     )
 
 
 def test_check_mode_fails_on_a_stale_readme(tmp_path: Path):
     stale = tmp_path / "README.md"
-    stale.write_text(f"x\n{reference.START}\nold\n{reference.END}\n")
+    stale.write_text(f"x\n{markdown.START}\nold\n{markdown.END}\n")
     command = [sys.executable, "-m", "components.reference", "--check", str(stale)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 1 and "out of date" in result.stderr
@@ -69,7 +69,7 @@ def test_documented_outputs_are_the_registered_ones(tmp_path: Path):
     registered: dict[str, set[str]] = {}
     for resource in plan.top_level():
         registered.setdefault(resource.kind, set()).update(resource.outputs)
-    for component in reference.COMPONENTS:
+    for component in catalog.COMPONENTS:
         if component.cls.__name__ == "Nic":
             continue  # not a resource
         documented = set(component.outputs)
@@ -79,7 +79,7 @@ def test_documented_outputs_are_the_registered_ones(tmp_path: Path):
 
 
 def test_every_keyword_the_issue_had_to_guess_is_listed():
-    text = reference.reference()
+    text = markdown.reference()
     for row in (
         "`kernel` | `kernel`",
         "`dns_hosts` | `dnsHosts`",
@@ -93,18 +93,18 @@ def test_every_keyword_the_issue_had_to_guess_is_listed():
 
 
 def test_a_settings_field_without_an_effect_stops_the_generator(monkeypatch):
-    effects = dict(reference.EFFECTS)
-    effects[reference.HostConfig] = {
-        k: v for k, v in effects[reference.HostConfig].items() if k != "maintenance"
+    effects = dict(catalog.EFFECTS)
+    effects[catalog.HostConfig] = {
+        k: v for k, v in effects[catalog.HostConfig].items() if k != "maintenance"
     }
-    monkeypatch.setattr(reference, "EFFECTS", effects)
+    monkeypatch.setattr(catalog, "EFFECTS", effects)
     with pytest.raises(ValueError, match=r"HostConfig.maintenance: no update effect"):
-        reference.reference()
+        markdown.reference()
 
 
 def test_effects_come_from_the_providers_rules():
-    rules = dict(reference.DOMAIN_RULES)
-    rules["maxMemoryMib"] = reference.Effect.LIVE
-    via = reference.Via(rules, "maxMemoryMib")
+    rules = dict(catalog.DOMAIN_RULES)
+    rules["maxMemoryMib"] = catalog.Effect.LIVE
+    via = catalog.Via(rules, "maxMemoryMib")
     assert via.text() == "update live"
-    assert reference.Via(reference.DOMAIN_RULES, "maxMemoryMib").text() == "update + restart"
+    assert catalog.Via(catalog.DOMAIN_RULES, "maxMemoryMib").text() == "update + restart"
