@@ -95,6 +95,7 @@ def _param_rows(component: Component) -> list[str]:
 def _model_rows(
     model: type[BaseModel], effects: Mapping[str, Effectish] | None, skip: Sequence[str] = ()
 ) -> list[str]:
+    model.model_rebuild()  # resolve postponed annotations first (pydantic does it lazily)
     rows = []
     for name, field in model.model_fields.items():
         if name in skip:

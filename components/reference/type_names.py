@@ -46,6 +46,8 @@ def type_name(annotation: Any) -> str:
         return "IPv6 address"
     if annotation is SecretStr:
         return "secret str"
+    if isinstance(annotation, typing.ForwardRef):  # a name pydantic has not resolved
+        return annotation.__forward_arg__
     if isinstance(annotation, str):  # as written in the signature (postponed annotations)
         return annotation.replace("pulumi.", "")
     if annotation is inspect.Parameter.empty:
