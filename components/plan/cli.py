@@ -20,6 +20,7 @@ from typing import Any
 
 from components.plan.diff import diff_plans, render_diff_json, render_diff_text
 from components.plan.model import Plan
+from components.plan.picture.draw import PICTURE_FORMATS, draw
 from components.plan.registrations import PlanError
 from components.plan.render import policy_lines, render_json, render_text
 from components.plan.sources import plan_of_directory, plans_for_diff
@@ -74,7 +75,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--project-dir", type=Path, default=Path.cwd(), help="directory of Pulumi.yaml"
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", *PICTURE_FORMATS),
+        default="text",
+        help="text or json; dot, mermaid or svg: a picture of the estate (or of the diff)",
+    )
     parser.add_argument("--xml", action="store_true", help="add the libvirt XML of each object")
     parser.add_argument("--policy", action="store_true", help="run the policy pack's rules")
     parser.add_argument(
@@ -96,12 +102,20 @@ def run(argv: Sequence[str] | None = None, out: Any = None) -> int:
             old, plan, label = plans_for_diff(args.project_dir, args.stack, args.diff)
         else:
             plan = plan_of_directory(args.project_dir, args.stack)
+        diff = diff_plans(old, plan, label, "working tree") if args.diff else None
+        picture = (
+            draw(args.format, plan, old if args.diff else None, diff)
+            if args.format in PICTURE_FORMATS
+            else None
+        )
     except Exception as err:  # config and program errors end the plan with their message
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
     violations = plan_violations(plan, config) if args.policy else None
-    if args.diff:
-        diff = diff_plans(old, plan, label, "working tree")
+    if picture is not None:
+        text = picture
+        code = EXIT_CHANGES if diff is not None and diff.changed else EXIT_OK
+    elif diff is not None:
         if args.format == "json":
             text = render_diff_json(diff, violations)
         else:

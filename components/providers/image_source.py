@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from components.progress import Task
 from components.spec.volume import ImageSource
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -34,12 +35,16 @@ class OpenImage:
     where: str
     sha256: hashlib._Hash = field(default_factory=hashlib.sha256)
     bytes_read: int = 0
+    shown: Task | None = None
+    """Where the bytes read are reported (the import's progress), if anywhere."""
 
     def read(self, size: int) -> bytes:
         """Read up to `size` bytes, hashing them."""
         data = self.stream.read(size)
         self.sha256.update(data)
         self.bytes_read += len(data)
+        if self.shown is not None:
+            self.shown.update(done=self.bytes_read)
         return data
 
     def verify(self, expected: str | None) -> None:

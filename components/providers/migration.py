@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import libvirt
 from lxml import etree
 
+from components import progress
 from components.providers.base import ProviderError
+from components.providers.job_progress import job_progress
 from components.providers.pool import refresh_pool
 from components.providers.retry import retried
 from components.snapshots import carried
@@ -107,6 +109,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
     down, up = src.newStream(0), dst.newStream(0)
     source.download(down, 0, length, 0)
     target.upload(up, 0, length, 0)
+    shown = progress.task(f"copying volume {pool}/{volume} to {dst.getURI()}", length)
     try:
         remaining = length
         while remaining > 0:
@@ -115,9 +118,12 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
                 raise ProviderError(f"copying volume {pool}/{volume}: the stream ended early")
             up.send(data)
             remaining -= len(data)
+            shown.update(advance=len(data))
         down.finish()
         up.finish()
-    except BaseException:
+        shown.finish()
+    except BaseException as error:
+        shown.finish(type(error).__name__)
         down.abort()
         up.abort()
         raise
@@ -170,7 +176,8 @@ def migrate(
                 _copy_volume(src, dst, pool, volume)
         # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
         flags = _flags(settings, running)
-        retried(lambda: dom.migrateToURI3(dst_uri, _params(settings), flags))
+        with job_progress(dom, f"migrating {dom.name()} ({mode}) to {dst_uri}"):
+            retried(lambda: dom.migrateToURI3(dst_uri, _params(settings), flags))
     except BaseException as err:
         carried.restore_domain_stash(dom)  # the VM stays on the source, with its snapshots
         if isinstance(err, libvirt.libvirtError | ProviderError):

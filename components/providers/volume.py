@@ -14,6 +14,7 @@ from typing import Any
 import libvirt
 from lxml import etree
 
+from components import progress
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -124,12 +125,14 @@ def backed_by(pool: libvirt.virStoragePool, path: str) -> list[str]:
 def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: OpenImage) -> None:
     stream = conn.newStream(0)
     vol.upload(stream, 0, image.length, 0)
-    try:
-        stream.sendAll(lambda _s, nbytes, _o: image.read(min(nbytes, CHUNK_BYTES)), None)
-        stream.finish()
-    except BaseException:
-        stream.abort()
-        raise
+    with progress.task(f"importing {image.where} into {vol.name()}", image.length) as shown:
+        image.shown = shown
+        try:
+            stream.sendAll(lambda _s, nbytes, _o: image.read(min(nbytes, CHUNK_BYTES)), None)
+            stream.finish()
+        except BaseException:
+            stream.abort()
+            raise
 
 
 def _import(conn: libvirt.virConnect, pool: libvirt.virStoragePool, spec: VolumeSpec) -> Any:

@@ -19,6 +19,7 @@ from datetime import datetime, tzinfo
 
 import libvirt
 
+from components.progress import Reporter, reporter
 from components.snapshots.hosts import GovernedVm, SnapshotHost
 from components.snapshots.operations import SnapshotInfo
 from components.snapshots.retention import prune
@@ -118,7 +119,8 @@ class RunReport:
 
 
 class Runner:
-    """One run over some hosts, with a clock (tests inject a simulated one)."""
+    """One run over some hosts, with a clock (tests inject a simulated one); each host's
+    VMs done so far (n of N) go to `progress` (default: the process's reporter)."""
 
     def __init__(
         self,
@@ -129,8 +131,10 @@ class Runner:
         dry_run: bool = False,
         out: Output = print,
         err: Output = print,
+        progress: Reporter | None = None,
     ) -> None:
         self.hosts = hosts
+        self.progress = progress or reporter()
         self.clock = clock
         self.tz = tz
         self.dry_run = dry_run
@@ -146,12 +150,14 @@ class Runner:
             except RUN_ERRORS as error:
                 self._fail(report, f"{host.uri}: cannot list the governed VMs: {error}")
                 continue
-            for vm in vms:
-                report.vms += 1
-                try:
-                    self._run_vm(host, vm, now, report)
-                except RUN_ERRORS as error:
-                    self._fail(report, f"{host.uri} {vm.domain}: {error}")
+            with self.progress.start(f"snapshots on {host.uri}", len(vms), "VMs") as shown:
+                for vm in vms:
+                    report.vms += 1
+                    try:
+                        self._run_vm(host, vm, now, report)
+                    except RUN_ERRORS as error:
+                        self._fail(report, f"{host.uri} {vm.domain}: {error}")
+                    shown.update(advance=1)
         verb = "would be" if self.dry_run else "were"
         self.out(
             f"snapshot run at {now.isoformat(timespec='seconds')}: {report.vms} governed VMs on "

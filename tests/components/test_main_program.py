@@ -39,7 +39,10 @@ def test_dev_stack_registers_the_estate():
     assert re.fullmatch(r"debian-[0-9a-f]{8}@local", base_name), "base named by image version"
     assert set(volumes) == {base_name, "web-1-root", "web-2-root"}
     base = volumes[base_name]
-    assert base["source"] == {"path": "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2"}
+    assert base["source"] == {
+        "url": "https://cloud.debian.org/images/cloud/bookworm/20250210-2019/"
+        "debian-12-genericcloud-amd64-20250210-2019.qcow2"
+    }
     assert volumes["web-1-root"]["backingPath"] == f"/mock/{base['name']}"
     assert volumes["web-1-root"]["rebuild"] == 0
     assert volumes["web-1-root"]["capacityBytes"] == 10 * 1024**3

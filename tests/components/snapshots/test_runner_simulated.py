@@ -3,8 +3,10 @@ manual and declared snapshots never pruned, failures reported while the rest sti
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
+from components.progress import PlainReporter, QuietReporter
 from components.snapshots.runner import Runner
 from components.spec.snapshot import SnapshotTag
 from components.spec.snapshot_policy import SnapshotPolicySpec
@@ -31,7 +33,15 @@ class Clock:
 
 
 def runner(hosts: list[FakeHost], clock: Clock, lines: list[str], dry_run: bool = False) -> Runner:
-    return Runner(hosts, clock=clock, tz=UTC, dry_run=dry_run, out=lines.append, err=lines.append)
+    return Runner(
+        hosts,
+        clock=clock,
+        tz=UTC,
+        dry_run=dry_run,
+        out=lines.append,
+        err=lines.append,
+        progress=QuietReporter(),
+    )
 
 
 def test_ninety_days_hourly_runs_leave_exactly_the_retained_snapshots():
@@ -137,3 +147,31 @@ def test_a_failing_vm_and_an_unreachable_host_do_not_stop_the_others():
     assert any(line.startswith("FAILED qemu+ssh://down/system: cannot list") for line in lines)
     assert "FAILED qemu+ssh://hv1/system broken: domain broken: disk full" in lines
     assert host.names("broken") == ["nightly-20240401-0200"], "pruned after a failed snapshot"
+
+
+def test_progress_counts_vms_per_host():
+    hosts = [FakeHost("qemu+ssh://hv1/system"), FakeHost("qemu+ssh://hv2/system")]
+    for number in range(3):
+        hosts[0].add_vm(f"prod-web-{number}", NIGHTLY)
+    hosts[1].add_vm("prod-db-1", NIGHTLY)
+    shown = io.StringIO()
+    lines: list[str] = []
+    Runner(
+        hosts,
+        clock=Clock(START + timedelta(hours=3)),
+        tz=UTC,
+        out=lines.append,
+        err=lines.append,
+        progress=PlainReporter(shown, interval=0),
+    ).run()
+    progress = [line.split(", done in")[0] for line in shown.getvalue().splitlines()]
+    assert progress == [
+        "snapshots on qemu+ssh://hv1/system: 0 of 3 VMs (0%)",
+        "snapshots on qemu+ssh://hv1/system: 1 of 3 VMs (33%)",
+        "snapshots on qemu+ssh://hv1/system: 2 of 3 VMs (66%)",
+        "snapshots on qemu+ssh://hv1/system: 3 of 3 VMs (100%)",
+        "snapshots on qemu+ssh://hv1/system: 3 of 3 VMs (100%)",
+        "snapshots on qemu+ssh://hv2/system: 0 of 1 VMs (0%)",
+        "snapshots on qemu+ssh://hv2/system: 1 of 1 VMs (100%)",
+        "snapshots on qemu+ssh://hv2/system: 1 of 1 VMs (100%)",
+    ]
