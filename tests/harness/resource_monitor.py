@@ -89,7 +89,9 @@ _LOG_LEVELS = {
 
 
 class ProgramLog(MockEngine):
-    """The engine's Log service: keeps what the program logged, and forwards it to logging."""
+    """What the user sees of a deployment: the program's `pulumi.log` messages (the engine's Log
+    service) and the provider plugin's stderr lines, in the order they arrived; both are
+    forwarded to `logging` too."""
 
     def __init__(self) -> None:
         super().__init__(logging.getLogger("tests.harness.program"))
@@ -101,6 +103,13 @@ class ProgramLog(MockEngine):
         with self._lock:
             self._messages.append(LogMessage(severity, request.message, request.urn))
         self.logger.log(_LOG_LEVELS.get(severity, logging.INFO), request.message)
+
+    def plugin_stderr(self, line: str) -> None:
+        """A line the provider plugin printed: unattached info, as the engine's plugin host
+        reports it (`Diag.Infoerrf` with no URN)."""
+        with self._lock:
+            self._messages.append(LogMessage("info", line))
+        self.logger.info("[provider] %s", line)
 
     def messages(self) -> tuple[LogMessage, ...]:
         with self._lock:
