@@ -43,6 +43,7 @@ from tests.harness.errors import (
     ProgramError,
     ProtectedResourceError,
     ProviderStepError,
+    StackLockedError,
     StateFileError,
     UnsupportedFeatureError,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "ResourceState",
     "RunResult",
     "StackConfig",
+    "StackLockedError",
     "StackState",
     "StateFileError",
     "StepOp",
