@@ -4,8 +4,9 @@
 object for fake outputs. Here RegisterResource instead runs the engine's step for the resource
 (check/diff and create/update/replace through the real provider, see `step_generator`) and
 answers with the real id and outputs. Resources that consume another's outputs therefore see
-real values, and since the SDK only registers a resource once its inputs are resolved, the
-order of registrations is a valid dependency order, as it is for the engine.
+real values. RegisterResource is called from the SDK's executor threads, concurrently for
+registrations that do not wait on each other; nothing here serializes them (the step
+generator decides one step at a time, but runs them in parallel).
 
 RegisterResourceOutputs records component and stack outputs (`pulumi.export`) in the state.
 Reading existing resources (`Resource.get`) and invokes are not mirrored and fail loudly. The
