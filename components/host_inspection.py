@@ -156,13 +156,14 @@ class LibvirtInspector:
     def capacity(self, uri: str, project: str, stack: str) -> HostCapacity:
         import libvirt
 
+        from components.providers.base import each_found
         from components.providers.connection import connect
 
         conn = connect(uri)
         _arch, memory_mib, cpus, *_ = conn.getInfo()
         foreign = []
-        for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-            xml = dom.XMLDesc(0)
+        running = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+        for _dom, xml in each_found(running, lambda d: d.XMLDesc(0), libvirt.VIR_ERR_NO_DOMAIN):
             tag = etree.fromstring(xml.encode()).find(f"metadata/{OWNER_TAG}")
             owner = Ownership.from_element(tag) if tag is not None else None
             if owner is None or (owner.project, owner.stack) != (project, stack):

@@ -9,7 +9,7 @@ Subclasses implement the libvirt calls (`create_object`, `read_object`, `update_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import libvirt
@@ -97,6 +97,22 @@ def found(lookup: Callable[[], T], missing: int) -> T | None:
         if is_missing(err, missing):
             return None
         raise
+
+
+R = TypeVar("R")
+
+
+def each_found(items: Iterable[T], read: Callable[[T], R], missing: int) -> Iterator[tuple[T, R]]:
+    """(item, read(item)) for each listed object still there when it is read.
+
+    Other calls (up to four at once in the plugin process) delete objects between a
+    list and the reads that follow it; one that vanished (libvirt's `missing` error) is
+    skipped, as if it had not been listed.
+    """
+    for item in items:
+        value = found(lambda: read(item), missing)  # noqa: B023 - called at once
+        if value is not None:
+            yield item, value
 
 
 class LibvirtProvider(ResourceProvider, Generic[S]):

@@ -25,7 +25,8 @@ from pulumi.dynamic import CheckFailure, CheckResult
 
 from components.cloud_init.seed_iso import SeedFiles, SeedIsoError, build_seed_iso, read_seed_iso
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError
-from components.providers.volume import pool_named, volume_by_key, volume_named
+from components.providers.retry import retried
+from components.providers.volume import find_or_create, pool_named, volume_by_key
 from components.spec.changes import SEED_RULES, FieldChange
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER, CloudInitSeedSpec
 
@@ -171,10 +172,16 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
         self, conn: libvirt.virConnect, spec: CloudInitSeedSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
         pool = pool_named(conn, spec.pool)
-        pool.refresh(0)
         image = _image(spec)
-        vol = volume_named(pool, spec.name)
-        if vol is not None:
+        capacity = len(image)
+        vol, created = find_or_create(
+            pool,
+            spec.name,
+            lambda: pool.createXML(
+                spec.model_copy(update={"capacity_bytes": capacity}).to_xml(), 0
+            ),
+        )
+        if not created:
             if not props.get(ADOPT_KEY):
                 raise ProviderError(
                     f"a volume named {spec.name!r} already exists in pool {spec.pool!r} on "
@@ -186,11 +193,10 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
                     f"volume is at most {MAX_SEED_BYTES}: delete it or choose another name"
                 )
             return vol.key(), self._computed(vol, _seed(conn, vol, image))
-        vol = pool.createXML(spec.model_copy(update={"capacity_bytes": len(image)}).to_xml(), 0)
         try:
             data = _seed(conn, vol, image)
         except BaseException:
-            vol.delete(0)
+            retried(lambda: vol.delete(0))
             raise
         return vol.key(), self._computed(vol, data)
 
@@ -271,4 +277,4 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
         vol = volume_by_key(conn, id_)
         if vol is not None:
-            vol.delete(0)
+            retried(lambda: vol.delete(0))

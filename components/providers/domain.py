@@ -32,7 +32,8 @@ from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
-from components.snapshots import domain_guard
+from components.providers.retry import retried
+from components.snapshots import carried, domain_guard
 from components.snapshots.hosts import read_metadata, write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
 from components.spec.connection_uri import same_daemon
@@ -77,7 +78,7 @@ def live_owner(dom: libvirt.virDomain) -> Ownership | None:
 
 
 def _define(conn: libvirt.virConnect, xml: str) -> libvirt.virDomain:
-    return conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+    return retried(lambda: conn.defineXMLFlags(xml, libvirt.VIR_DOMAIN_DEFINE_VALIDATE))
 
 
 def _merged_definition(
@@ -115,7 +116,7 @@ def stop(dom: libvirt.virDomain, timeout: float) -> None:
         dom.shutdown()
     if not wait_until_off(dom, timeout):
         try:
-            dom.destroy()
+            retried(dom.destroy)
         except libvirt.libvirtError:
             if dom.isActive():
                 raise
@@ -152,17 +153,23 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
         else:
             dom = _define(conn, resolved.to_xml())
-            domain_guard.restore_carried(dom, str(props.get(CONNECTION_KEY)))
+        stash = None
         try:
+            if existing is None:
+                stash = domain_guard.restore_carried(dom)
             dom.setAutostart(int(spec.autostart))
             if spec.running and not dom.isActive():
-                dom.create()
-        except libvirt.libvirtError:
+                retried(dom.create)
+        except BaseException:
             if existing is None:  # transactional: leave nothing half-made behind
                 if dom.isActive():
-                    dom.destroy()
-                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+                    retried(dom.destroy)
+                flags = libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                flags |= libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA  # the stash keeps them
+                retried(lambda: dom.undefineFlags(flags))
             raise
+        if stash is not None:
+            carried.drop_pool_stash(stash)
         return dom.UUIDString(), {
             "uuid": dom.UUIDString(),
             "pendingRestart": False,
@@ -223,7 +230,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         pending = bool(olds.get("pendingRestart")) or needs_restart
         if dom.isActive() and pending and spec.restart_policy == "auto":
             stop(dom, spec.shutdown_timeout_seconds)
-            dom.create()
+            retried(dom.create)
             pending = False
         elif not dom.isActive():
             pending = False
@@ -233,7 +240,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
                 "at the next restart (restartPolicy: manual)"
             )
         if spec.running and not dom.isActive():
-            dom.create()
+            retried(dom.create)
         elif not spec.running and dom.isActive():
             stop(dom, spec.shutdown_timeout_seconds)
         return {
@@ -273,6 +280,9 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         dom = _lookup(conn, id_)
         if dom is None:
             raise ProviderError(f"domain {spec.name!r} ({id_}) no longer exists; run refresh")
+        moved = carried.restore_domain_stash(dom)  # an earlier migration's, not yet restored
+        if moved:
+            pulumi.log.info(f"domain {spec.name}: snapshots {moved} restored after a migration")
         return dom
 
     @staticmethod
@@ -301,12 +311,13 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
         keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
         if dom.isActive():
-            dom.destroy()
-        dom.undefineFlags(
+            retried(dom.destroy)
+        flags = (
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
             | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
             | keep_snapshots
         )
+        retried(lambda: dom.undefineFlags(flags))
 
 
 RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)

@@ -4,8 +4,10 @@ The target volumes already exist on the destination (they are resources of their
 before the domain is updated): a live migration either shares them (shared storage) or
 copies each disk's data into them over NBD; an offline migration moves the
 definition and streams each volume's bytes (vol.download → vol.upload), so it works over
-any libvirt connection. Snapshot metadata, which libvirt does not migrate, is taken off the
-source and redefined on the destination where the snapshots' data travelled with the disks;
+any libvirt connection. Snapshot metadata, which libvirt does not migrate, is stashed in the
+domain's own definition (see snapshots/carried.py), taken off the source's snapshot list, and
+redefined on whichever side holds the domain afterwards (the destination, where the
+snapshots' data travelled with the disks; the source after a failure);
 a live copy-storage migration cannot carry internal snapshots and is refused instead of
 losing them. A failed migration leaves the VM (and its snapshot metadata) on the source.
 """
@@ -20,6 +22,9 @@ import libvirt
 from lxml import etree
 
 from components.providers.base import ProviderError
+from components.providers.pool import refresh_pool
+from components.providers.retry import retried
+from components.snapshots import carried
 from components.spec.domain import MigrationSettings
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -96,7 +101,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
     """Stream one volume's bytes from `src` into the same-named volume on `dst`."""
     source = src.storagePoolLookupByName(pool).storageVolLookupByName(volume)
     target_pool = dst.storagePoolLookupByName(pool)
-    target_pool.refresh(0)
+    refresh_pool(target_pool)
     target = target_pool.storageVolLookupByName(volume)
     length = _file_length(source)
     down, up = src.newStream(0), dst.newStream(0)
@@ -116,7 +121,7 @@ def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, vo
         down.abort()
         up.abort()
         raise
-    target_pool.refresh(0)
+    refresh_pool(target_pool)
 
 
 def _file_length(vol: libvirt.virStorageVol) -> int:
@@ -128,22 +133,16 @@ def _file_length(vol: libvirt.virStorageVol) -> int:
     return int(vol.info()[1])
 
 
-def _take_snapshot_metadata(dom: libvirt.virDomain) -> list[str]:
-    """Remove the snapshots' metadata (not their data) from the source; return their XML,
-    parents first, so they can be redefined elsewhere."""
+def _take_snapshot_metadata(dom: libvirt.virDomain) -> None:
+    """Move the snapshots' metadata (not their data) into the domain's own definition, which
+    travels with it, then remove it from the source's snapshot list (libvirt cannot migrate
+    a domain with snapshot metadata). A stash an unfinished earlier attempt left is kept."""
+    carried.stash_in_domain(
+        dom, carried.merged(carried.stashed_in_domain(dom), carried.take_all(dom))
+    )
     snapshots = dom.listAllSnapshots(libvirt.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL)
-    saved = [snap.getXMLDesc(libvirt.VIR_DOMAIN_SNAPSHOT_XML_SECURE) for snap in snapshots]
     for snap in reversed(snapshots):
         snap.delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
-    return saved
-
-
-def _redefine(dom: libvirt.virDomain, saved: list[str]) -> list[str]:
-    names = []
-    for xml in saved:
-        snap = dom.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
-        names.append(snap.getName())
-    return names
 
 
 def migrate(
@@ -162,7 +161,7 @@ def migrate(
             "migration without shared storage cannot carry (only the disks' current data is "
             "copied); stop the VM first (an offline migration copies them) or delete them"
         )
-    saved = _take_snapshot_metadata(dom)
+    _take_snapshot_metadata(dom)
     started = time.monotonic()
     timer = _abort_after(dom, settings) if running else None
     try:
@@ -170,22 +169,26 @@ def migrate(
             for pool, volume in _volume_disks(dom):
                 _copy_volume(src, dst, pool, volume)
         # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
-        dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))
-    except libvirt.libvirtError as err:
-        _redefine(dom, saved)
-        raise ProviderError(
-            f"migrating domain {dom.name()} ({mode}) to {dst_uri} failed; it stays on "
-            f"{src.getURI()}: {err}"
-        ) from err
+        flags = _flags(settings, running)
+        retried(lambda: dom.migrateToURI3(dst_uri, _params(settings), flags))
+    except BaseException as err:
+        carried.restore_domain_stash(dom)  # the VM stays on the source, with its snapshots
+        if isinstance(err, libvirt.libvirtError | ProviderError):
+            raise ProviderError(
+                f"migrating domain {dom.name()} ({mode}) to {dst_uri} failed; it stays on "
+                f"{src.getURI()}: {err}"
+            ) from err
+        raise
     finally:
         if timer is not None:
             timer.cancel()
     seconds = time.monotonic() - started
     target = dst.lookupByUUIDString(dom.UUIDString())
+    moved = carried.restore_domain_stash(target)
     if running and not target.isActive():
         raise ProviderError(f"domain {dom.name()} arrived on {dst_uri} but is not running")
     downtime = _downtime_ms(target) if running else None
-    return target, MigrationReport(mode, seconds, downtime, tuple(_redefine(target, saved)))
+    return target, MigrationReport(mode, seconds, downtime, tuple(moved))
 
 
 def _abort_after(dom: libvirt.virDomain, settings: MigrationSettings) -> threading.Timer:

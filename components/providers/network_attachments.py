@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import libvirt
 from lxml import etree
 
+from components.providers.base import each_found
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -27,9 +29,13 @@ class Attachment:
 def attachments(conn: libvirt.virConnect, network: str) -> list[Attachment]:
     """Interfaces on `network`: live ones of running domains, defined ones of the others."""
     found = []
-    for dom in conn.listAllDomains(0):
+
+    def state(dom: libvirt.virDomain) -> tuple[bool, str]:
         active = bool(dom.isActive())
-        root = etree.fromstring(dom.XMLDesc(0 if active else libvirt.VIR_DOMAIN_XML_INACTIVE))
+        return active, dom.XMLDesc(0 if active else libvirt.VIR_DOMAIN_XML_INACTIVE)
+
+    for dom, (active, xml) in each_found(conn.listAllDomains(0), state, libvirt.VIR_ERR_NO_DOMAIN):
+        root = etree.fromstring(xml)
         for iface in root.findall("devices/interface[@type='network']"):
             source = iface.find("source")
             if source is None or source.get("network") != network:
@@ -61,8 +67,9 @@ def reattach_running(conn: libvirt.virConnect, net: libvirt.virNetwork) -> list[
             return []
         raise
     done = []
-    for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-        root = etree.fromstring(dom.XMLDesc(0))
+    running = conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+    for dom, xml in each_found(running, lambda d: d.XMLDesc(0), libvirt.VIR_ERR_NO_DOMAIN):
+        root = etree.fromstring(xml)
         for iface in root.findall("devices/interface[@type='network']"):
             source = iface.find("source")
             if source is None or source.get("network") != net.name():

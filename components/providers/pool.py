@@ -21,6 +21,7 @@ from components.providers.base import (
     ProviderError,
     found,
 )
+from components.providers.retry import retried
 from components.spec.changes import POOL_RULES, FieldChange
 from components.spec.pool import PoolSpec
 
@@ -28,6 +29,13 @@ from components.spec.pool import PoolSpec
 def lookup_pool(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool | None:
     """The pool named `name`, or None."""
     return found(lambda: conn.storagePoolLookupByName(name), libvirt.VIR_ERR_NO_STORAGE_POOL)
+
+
+def refresh_pool(pool: libvirt.virStoragePool) -> None:
+    """Re-read the pool's directory, retried while libvirt refuses because other volumes
+    of the pool are being built (it does while any create runs: never refresh on every
+    create, only when a file libvirt does not list yet must be seen)."""
+    retried(lambda: pool.refresh(0))
 
 
 def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virStoragePool | None:
@@ -111,7 +119,7 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         if pool.isActive():
             # On shared storage another host may have removed the directory already.
             with contextlib.suppress(libvirt.libvirtError):
-                pool.refresh(0)
+                refresh_pool(pool)
             left = sorted(pool.listVolumes())
             if left:
                 raise ProviderError(

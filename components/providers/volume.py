@@ -8,7 +8,7 @@ their backing file is never deleted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import libvirt
@@ -19,6 +19,7 @@ from components.providers.base import (
     LibvirtProvider,
     Props,
     ProviderError,
+    each_found,
     found,
     is_missing,
 )
@@ -28,7 +29,8 @@ from components.providers.image_source import (
     OpenImage,
     open_image,
 )
-from components.providers.pool import lookup_pool
+from components.providers.pool import lookup_pool, refresh_pool
+from components.providers.retry import retried
 from components.spec.changes import CONNECTION_KEY, VOLUME_RULES, FieldChange
 from components.spec.connection_uri import same_daemon
 from components.spec.volume import VolumeSpec, is_import
@@ -52,14 +54,58 @@ def volume_by_key(conn: libvirt.virConnect, key: str) -> libvirt.virStorageVol |
     return found(lambda: conn.storageVolLookupByKey(key), libvirt.VIR_ERR_NO_STORAGE_VOL)
 
 
+def find_or_create(
+    pool: libvirt.virStoragePool, name: str, make: Callable[[], libvirt.virStorageVol]
+) -> tuple[libvirt.virStorageVol, bool]:
+    """The volume `name` of `pool` and False, or the one `make()` creates and True.
+
+    libvirt's volume list is asked first. A file the list does not show yet (made on shared
+    storage by another host, or outside libvirt) makes libvirt refuse the create ("already
+    exists"), and only then is the pool refreshed and asked again: a refresh is refused
+    while any volume of the pool is being built, so refreshing on every create fails
+    creates that run at once.
+    """
+    vol = volume_named(pool, name)
+    if vol is not None:
+        return vol, False
+    try:
+        return make(), True
+    except libvirt.libvirtError as err:
+        exists = err.get_error_code() == libvirt.VIR_ERR_STORAGE_VOL_EXIST or (
+            err.get_error_code() == libvirt.VIR_ERR_OPERATION_INVALID
+            and "already exists" in str(err)
+        )
+        if not exists:
+            raise
+        refresh_pool(pool)
+        vol = volume_named(pool, name)
+        if vol is None:
+            raise
+        return vol, False
+
+
+def volumes_of(pool: libvirt.virStoragePool) -> list[libvirt.virStorageVol]:
+    """The pool's volumes; none when the pool went away or stopped meanwhile."""
+    try:
+        return list(pool.listAllVolumes(0))
+    except libvirt.libvirtError as err:
+        if is_missing(err, libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_OPERATION_INVALID):
+            return []
+        raise
+
+
 def backed_by(pool: libvirt.virStoragePool, path: str) -> list[str]:
-    """Names of the volumes in `pool` whose backing file is `path`."""
-    users = []
-    for vol in pool.listAllVolumes(0):
-        root = etree.fromstring(vol.XMLDesc(0).encode())
-        if root.findtext("backingStore/path") == path:
-            users.append(vol.name())
-    return sorted(users)
+    """Names of the volumes in `pool` whose backing file is `path`.
+
+    Other calls delete volumes meanwhile: one that vanishes between the list and its read
+    is skipped.
+    """
+    xmls = each_found(volumes_of(pool), lambda v: v.XMLDesc(0), libvirt.VIR_ERR_NO_STORAGE_VOL)
+    return sorted(
+        vol.name()
+        for vol, xml in xmls
+        if etree.fromstring(xml.encode()).findtext("backingStore/path") == path
+    )
 
 
 def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: OpenImage) -> None:
@@ -88,9 +134,9 @@ def _import(conn: libvirt.virConnect, pool: libvirt.virStoragePool, spec: Volume
             _upload(conn, vol, image)
             image.verify(spec.source.sha256)
         except BaseException:
-            vol.delete(0)
+            retried(lambda: vol.delete(0))
             raise
-    pool.refresh(0)
+    refresh_pool(pool)
     return pool.storageVolLookupByName(spec.name)
 
 
@@ -98,8 +144,12 @@ def used_by_domains(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> lis
     """Names of the domains defined on this host that have `vol` as a disk."""
     pool = vol.storagePoolLookupByVolume().name()
     users = []
-    for dom in conn.listAllDomains(0):
-        root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+    inactive = libvirt.VIR_DOMAIN_XML_INACTIVE
+    xmls = each_found(
+        conn.listAllDomains(0), lambda d: d.XMLDesc(inactive), libvirt.VIR_ERR_NO_DOMAIN
+    )
+    for dom, xml in xmls:
+        root = etree.fromstring(xml.encode())
         for source in root.findall("devices/disk/source"):
             by_volume = (source.get("pool"), source.get("volume")) == (pool, vol.name())
             if by_volume or source.get("file") == vol.path():
@@ -156,21 +206,22 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         self, conn: libvirt.virConnect, spec: VolumeSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
         pool = pool_named(conn, spec.pool)
-        pool.refresh(0)
-        vol = volume_named(pool, spec.name)
-        if vol is not None and not props.get(ADOPT_KEY):
+
+        def make() -> libvirt.virStorageVol:
+            if is_import(spec):
+                try:
+                    return _import(conn, pool, spec)
+                except ImageSourceError as err:
+                    raise ProviderError(f"importing {self.label(props)}: {err}") from err
+            _check_clone_size(conn, spec)
+            return pool.createXML(spec.to_xml(), 0)
+
+        vol, created = find_or_create(pool, spec.name, make)
+        if not created and not props.get(ADOPT_KEY):
             raise ProviderError(
                 f"a volume named {spec.name!r} already exists in pool {spec.pool!r} on "
                 f"{conn.getURI()}; set adopt: true to manage it with this stack"
             )
-        if vol is None and is_import(spec):
-            try:
-                vol = _import(conn, pool, spec)
-            except ImageSourceError as err:
-                raise ProviderError(f"importing {self.label(props)}: {err}") from err
-        elif vol is None:
-            _check_clone_size(conn, spec)
-            vol = pool.createXML(spec.to_xml(), 0)
         return vol.key(), self._computed(vol)
 
     @staticmethod
@@ -205,7 +256,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         olds: Mapping[str, Any],
     ) -> Props:
         if not same_daemon(str(olds.get(CONNECTION_KEY)), conn.getURI()):
-            pool_named(conn, spec.pool).refresh(0)  # shared storage: the file is already there
+            refresh_pool(pool_named(conn, spec.pool))  # shared storage: the file is already there
         vol = volume_by_key(conn, id_)
         if vol is None:
             raise ProviderError(f"volume {spec.name!r} ({id_}) no longer exists; run refresh")
@@ -231,4 +282,4 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
                 f"{self.label(props)} is a disk of domains {domains} on this host; not deleting "
                 "it (a VM that failed to migrate away still uses it)"
             )
-        vol.delete(0)
+        retried(lambda: vol.delete(0))

@@ -8,7 +8,8 @@
   disks and its snapshots all stay: nothing is lost by a removal from the stack.
 - Replacing a VM (same name, e.g. a new machine type): its disks are kept, and so are its
   internal snapshots — their metadata is carried from the old domain to the new one
-  (libvirt refuses to undefine a domain with snapshot metadata). A VM with external
+  (libvirt refuses to undefine a domain with snapshot metadata) through a stash on the host
+  (snapshots/carried.py), removed only once the new domain has it. A VM with external
   snapshots is not replaced: the new definition would bypass their overlays.
 - External snapshots re-point a disk at a new overlay file. When the provider rewrites a
   definition it keeps those overlays, and `read` does not report them as drift; changing the
@@ -30,6 +31,7 @@ import pulumi
 from lxml import etree
 
 from components.providers.base import ProviderError
+from components.snapshots import carried
 from components.snapshots.kinds import SnapshotOptions
 from components.snapshots.operations import (
     list_snapshots,
@@ -39,7 +41,7 @@ from components.snapshots.operations import (
 from components.snapshots.runner import RUN_ERRORS, local_clock, pre_change_name, prunable
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange
 from components.spec.domain import DomainSpec
-from components.spec.snapshot import SnapshotSpec, SnapshotTag
+from components.spec.snapshot import SnapshotTag
 from components.spec.snapshot_policy import SnapshotPolicySpec
 
 POLICY_KEY = "snapshotPolicy"
@@ -47,7 +49,6 @@ DELETE_SNAPSHOTS_KEY = "deleteSnapshots"
 REPLACE_MARK_SECONDS = 3600.0
 
 _replacing: dict[tuple[str, str], float] = {}
-_carried: dict[tuple[str, str], list[tuple[str, bool]]] = {}
 
 
 def policy_in(props: Mapping[str, Any]) -> SnapshotPolicySpec | None:
@@ -214,14 +215,10 @@ def before_delete(dom: libvirt.virDomain, label: str, props: Mapping[str, Any]) 
         pulumi.log.info(f"{label}: deleted its snapshots {names} (deleteSnapshots: true)")
         return 0
     if replacing and not any(s.spec.is_external() for s in snapshots):
-        current = dom.snapshotCurrent().getName() if dom.hasCurrentSnapshot() else None
-        _carried[(uri, str(dom.name()))] = [
-            (
-                dom.snapshotLookupByName(s.name).getXMLDesc(libvirt.VIR_DOMAIN_SNAPSHOT_XML_SECURE),
-                s.name == current,
-            )
-            for s in snapshots
-        ]
+        path = carried.stash_in_pool(dom.connect(), dom)
+        pulumi.log.info(
+            f"{label}: its snapshots {names} are kept in {path} until the new VM has them"
+        )
         return int(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
     if replacing:
         raise ProviderError(
@@ -236,21 +233,14 @@ def before_delete(dom: libvirt.virDomain, label: str, props: Mapping[str, Any]) 
     )
 
 
-def restore_carried(dom: libvirt.virDomain, uri: str) -> None:
-    """Give a re-created domain the snapshot metadata its predecessor had (see module doc)."""
-    carried = _carried.pop((uri, str(dom.name())), None)
-    if not carried:
-        return
-    uuid = str(dom.UUIDString())
-    specs = []
-    for xml, current in carried:
-        root = etree.fromstring(xml.encode())
-        for element in root.findall("domain/uuid") + root.findall("inactiveDomain/uuid"):
-            element.text = uuid
-        specs.append((SnapshotSpec.from_element(root).creation_time or 0, root, current))
-    for _created, root, current in sorted(specs, key=lambda s: s[0]):
-        flags = libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE
-        if current:
-            flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
-        dom.snapshotCreateXML(etree.tostring(root, encoding="unicode"), flags)
-    pulumi.log.info(f"domain {dom.name()}: kept {len(specs)} snapshots across the replace")
+def restore_carried(dom: libvirt.virDomain) -> libvirt.virStorageVol | None:
+    """Give a re-created domain the snapshot metadata its predecessor left in a stash on the
+    host (see module doc); return the stash, which the caller drops once the create succeeded
+    (on a failure it stays for the next try)."""
+    stash = carried.find_pool_stash(dom.connect(), str(dom.name()))
+    if stash is None:
+        return None
+    vol, snapshots = stash
+    names = carried.redefine(dom, snapshots)
+    pulumi.log.info(f"domain {dom.name()}: kept {len(names)} snapshots across the replace")
+    return vol

@@ -22,6 +22,7 @@ import posixpath
 import libvirt
 from lxml import etree
 
+from components.providers.pool import refresh_pool
 from components.spec.snapshot import SnapshotSpec
 
 LIMITATION = (
@@ -106,7 +107,7 @@ def _pool_volume(conn: libvirt.virConnect, overlay: str, backing: str) -> libvir
     directory = posixpath.dirname(overlay)
     try:
         pool = conn.storagePoolLookupByTargetPath(directory)
-        pool.refresh(0)
+        refresh_pool(pool)
         return pool.storageVolLookupByName(posixpath.basename(overlay))
     except libvirt.libvirtError as err:
         raise RevertRefusedError(

@@ -13,7 +13,7 @@ from typing import Protocol
 import libvirt
 from lxml import etree
 
-from components.providers.base import found
+from components.providers.base import each_found, found
 from components.providers.connection import connect
 from components.snapshots.kinds import SnapshotOptions
 from components.snapshots.operations import (
@@ -107,11 +107,14 @@ class LibvirtSnapshotHost:
 
     def governed(self) -> list[GovernedVm]:
         found = []
-        for dom in self.conn.listAllDomains(0):
-            policy = policy_of(dom)
+        tags = each_found(
+            self.conn.listAllDomains(0),
+            lambda d: (policy_of(d), read_metadata(d, OWNER_NS)),
+            libvirt.VIR_ERR_NO_DOMAIN,
+        )
+        for dom, (policy, owner_xml) in tags:
             if policy is None:
                 continue
-            owner_xml = read_metadata(dom, OWNER_NS)
             owner = Ownership.from_xml(owner_xml) if owner_xml else None
             if self.stack is not None and (owner is None or owner.stack != self.stack):
                 continue

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import libvirt
 from lxml import etree
 
+from components.providers.base import each_found
 from components.snapshots.kinds import (
     DomainFacts,
     SnapshotOptions,
@@ -131,7 +132,11 @@ def _info(dom: libvirt.virDomain, snap: libvirt.virDomainSnapshot) -> SnapshotIn
 
 def list_snapshots(dom: libvirt.virDomain) -> list[SnapshotInfo]:
     """Every snapshot of the domain, oldest first."""
-    found = [_info(dom, s) for s in dom.listAllSnapshots(0)]
+    # Another call (a pre-change prune, the runner) may delete a snapshot meanwhile.
+    listed = each_found(
+        dom.listAllSnapshots(0), lambda s: _info(dom, s), libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT
+    )
+    found = [info for _snap, info in listed]
     return sorted(found, key=lambda s: (s.spec.creation_time or 0, s.name))
 
 
