@@ -22,10 +22,11 @@ def test_one_up_of_two_hosts_with_ten_vms_each(
 ):
     image = make_base_image(lab_scratch / "base.qcow2", size_mib=32)
     config = fleet_config(lab_host_pair, image, tiny_guest, name_prefix, per_host=10)
+    stack = f"{name_prefix}fleet"
     harness = Harness(
         REPO / "__main__.py",
         "kvm-estate",
-        f"{name_prefix}fleet",
+        stack,
         lab_scratch / "state.json",
         config=config,
     )
@@ -39,12 +40,12 @@ def test_one_up_of_two_hosts_with_ten_vms_each(
                 running = {
                     d.name() for d in conn.listAllDomains(0) if d.name().startswith(name_prefix)
                 }
-                expected = {f"{name_prefix}{vm_name(host, n)}" for n in range(10)}
+                expected = {f"{stack}-{vm_name(host, n)}" for n in range(10)}
                 assert running == expected, f"{host.name} runs its ten VMs, only those"
                 assert all(conn.lookupByName(n).isActive() for n in expected)
             finally:
                 conn.close()
-        last = f"{name_prefix}{vm_name(lab_host_pair[1], 9)}"
+        last = f"{stack}-{vm_name(lab_host_pair[1], 9)}"
         wait_for_marker(
             lab_host_pair[1].serial_log_path(last),
             f"KVM-PULUMI-BOOT-OK {vm_name(lab_host_pair[1], 9)}",
