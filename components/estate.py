@@ -22,6 +22,7 @@ from components.config.stack import StackConfig, TemplateSettings, VmSettings
 from components.existing_network import ExistingNetwork
 from components.isolated_network import IsolatedNetwork
 from components.kvm_host import KvmHost
+from components.move_notices import announce_moves
 from components.nat_network import NatNetwork
 from components.network_base import HostNetwork
 from components.placement import place_vms
@@ -95,6 +96,7 @@ def build_estate(config: StackConfig) -> Estate:
             snapshot_policy=estate.snapshot_policies.get(vm.snapshot_policy or ""),
             retain_data_disks=config.defaults.retain_data_disks,
         )
+    announce_moves(estate.vms, estate.hosts.values())
     return estate
 
 

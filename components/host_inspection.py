@@ -75,6 +75,16 @@ class HostInspector(Protocol):
         """What the host offers for `machine` (None: the machine type is not available)."""
         ...
 
+    def domain_state(self, uri: str, name: str) -> bool | None:
+        """Whether the domain `name` runs on the host; None when it is not defined there."""
+        import libvirt
+
+        from components.providers.base import found
+        from components.providers.connection import connect
+
+        dom = found(lambda: connect(uri).lookupByName(name), libvirt.VIR_ERR_NO_DOMAIN)
+        return None if dom is None else bool(dom.isActive())
+
     def capacity(self, uri: str, project: str, stack: str) -> HostCapacity:
         """CPUs, memory and the running VMs not owned by `project`/`stack`."""
         ...
@@ -152,6 +162,16 @@ class LibvirtInspector:
                 return None
             raise
         return machine_support(xml)
+
+    def domain_state(self, uri: str, name: str) -> bool | None:
+        """Whether the domain `name` runs on the host; None when it is not defined there."""
+        import libvirt
+
+        from components.providers.base import found
+        from components.providers.connection import connect
+
+        dom = found(lambda: connect(uri).lookupByName(name), libvirt.VIR_ERR_NO_DOMAIN)
+        return None if dom is None else bool(dom.isActive())
 
     def capacity(self, uri: str, project: str, stack: str) -> HostCapacity:
         import libvirt

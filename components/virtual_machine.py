@@ -95,6 +95,7 @@ class VirtualMachine(pulumi.ComponentResource):
         check_host_supports(name, host, spec, template.settings)
         host.place(name, spec.max_memory_mib, spec.max_vcpus)
         spec = governed(spec, snapshot_policy, settings.delete_snapshots, name)
+        self.migration = spec.migration
         networks = [nic.network.on(host) for nic in nics]
         fixed = [nic.fixed_ip(name) for nic in nics]
         for nic, interface, ip in zip(nics, spec.interfaces, fixed, strict=True):
@@ -192,6 +193,7 @@ class VirtualMachine(pulumi.ComponentResource):
             ),
         )
         self.uuid: pulumi.Output[str] = self.domain.uuid
+        self.domain.pending_restart.apply(lambda pending: self._say_pending(name, pending))
         self.generation = machine.generation
         self.mac_addresses = [i.mac for i in spec.interfaces]
         self.ip_addresses = [str(ip) for ip in fixed if ip is not None]
@@ -207,6 +209,15 @@ class VirtualMachine(pulumi.ComponentResource):
                 "pendingRestart": self.domain.pending_restart,
             }
         )
+
+    def _say_pending(self, name: str, pending: bool) -> None:
+        """Said from the program, so the engine shows it on this VM (not as plugin text)."""
+        if pending:
+            pulumi.log.warn(
+                f"{name}: changes wait for a restart (restartPolicy: manual); restart the VM "
+                "or set restartPolicy: auto",
+                self,
+            )
 
     def _domain_spec(
         self,

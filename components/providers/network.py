@@ -152,7 +152,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
     spec_type = NetworkSpec
     rules = NETWORK_RULES
     kind = "network"
-    computed_keys = ("uuid", "actualBridgeName")
+    computed_keys = ("uuid", "actualBridgeName", "reattachedDomains")
 
     def create_object(
         self, conn: libvirt.virConnect, spec: NetworkSpec, props: Mapping[str, Any]
@@ -182,13 +182,19 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         reattached = reattach_running(conn, net)
         if reattached:
             pulumi.log.info(f"network {spec.name}: re-attached running domains {reattached}")
-        return net.UUIDString(), self._computed(net)
+        return net.UUIDString(), self._computed(net, reattached)
 
     @staticmethod
-    def _computed(net: libvirt.virNetwork) -> Props:
+    def _computed(net: libvirt.virNetwork, reattached: list[str] | None = None) -> Props:
+        """`reattachedDomains`: the running VMs this create (a replace) plugged back in, so
+        the program can say so on the network's row; empty after any other call."""
         bridge = etree.fromstring(net.XMLDesc(0).encode()).find("bridge")
         name = bridge.get("name") if bridge is not None else None
-        return {"uuid": net.UUIDString(), "actualBridgeName": name or ""}
+        return {
+            "uuid": net.UUIDString(),
+            "actualBridgeName": name or "",
+            "reattachedDomains": list(reattached or []),
+        }
 
     def read_object(
         self,

@@ -79,11 +79,25 @@ class LibvirtNetwork(Resource, module="kvm", name="Network"):
         """The bridge libvirt made (or was told to use) for this network."""
         return _output(self, "actualBridgeName")
 
+    @property
+    def reattached_domains(self) -> pulumi.Output[list[str]]:
+        """Running VMs a replace of this network plugged back in (empty otherwise)."""
+        return _output(self, "reattachedDomains")
+
     def __init__(
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = NetworkProvider.computed_keys
         super().__init__(NetworkProvider(), resource_name, _with_outputs(props, outputs), opts)
+        # Said from the program, so the engine shows it on this network's row.
+        name = props.get("name")
+        self.reattached_domains.apply(
+            lambda names: (
+                pulumi.log.info(f"network {name}: re-attached running VMs {sorted(names)}", self)
+                if names
+                else None
+            )
+        )
 
 
 class LibvirtDomain(Resource, module="kvm", name="Domain"):

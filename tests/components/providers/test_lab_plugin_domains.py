@@ -6,6 +6,7 @@ while other domains are being undefined)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from components.providers.domain import DomainProvider
 from components.providers.pool import StoragePoolProvider
@@ -95,3 +96,55 @@ def test_volume_deletes_race_domain_deletes(
         deleted = run_all(lambda m: plugin.delete(m[0], *m[1]), mixed)
         assert failures(deleted) == []
         assert volume_names(lab_host, pool) == []
+
+
+def test_six_stopped_vms_migrated_at_once(
+    lab_host_pair: tuple[LabHost, LabHost], tiny_guest: TinyGuest, name_prefix: str
+) -> None:
+    """Offline migrations of six VMs between the same two hosts at once: each copies its
+    volume into the destination pool (refreshing it) while the others do the same."""
+    a, b = lab_host_pair
+    pool = f"{name_prefix}pool"
+    path = f"/var/lib/libvirt/images/{name_prefix}pool"
+    names = [f"{name_prefix}m{i}" for i in range(6)]
+    volumes, domains = VolumeProvider(), DomainProvider()
+    migration = {"address": "127.0.0.1", "listenAddress": "127.0.0.1", "timeoutSeconds": 120}
+
+    def vm(host: LabHost, name: str) -> Props:
+        return domain_inputs(
+            host.uri,
+            name,
+            kernel=str(tiny_guest.kernel),
+            initrd=str(tiny_guest.initrd),
+            cmdline=tiny_guest.cmdline(name, "poweroff"),
+            disks=[{"pool": pool, "volume": f"{name}.qcow2", "target": "vda"}],
+            migration=migration,
+        )
+
+    with cleaned(a, name_prefix), cleaned(b, name_prefix), plugin_process() as plugin:
+        for host in (a, b):
+            plugin.check_and_create(StoragePoolProvider(), pool_inputs(host.uri, pool, path))
+        disks = run_all(
+            lambda hn: plugin.check_and_create(
+                volumes, volume_inputs(hn[0].uri, pool, f"{hn[1]}.qcow2", capacityBytes=16 * MIB)
+            ),
+            [(h, n) for h in (a, b) for n in names],
+        )
+        assert failures(disks) == []
+        made = run_all(lambda n: plugin.check_and_create(domains, vm(a, n)), names)
+        assert failures(made) == []
+
+        def move(outcome: Any) -> Props:
+            vm_id, outs = outcome.result
+            news, _ = plugin.check(domains, outs, vm(b, outcome.item))
+            return plugin.update(domains, vm_id, outs, news)
+
+        moved = run_all(move, made)
+        assert failures(moved) == []
+        with connection(b) as conn:
+            assert {d.name() for d in conn.listAllDomains(0)} >= set(names)
+        with connection(a) as conn:
+            assert not {d.name() for d in conn.listAllDomains(0)} & set(names)
+        gone = run_all(lambda o: plugin.delete(domains, o.item.result[0], o.result), moved)
+        assert failures(gone) == []
+        assert failures(run_all(lambda d: plugin.delete(volumes, *d.result), disks)) == []
