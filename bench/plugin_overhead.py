@@ -61,7 +61,7 @@ def main() -> None:
     lines: list[str] = []
     start = time.perf_counter()
     with DynamicProviderProcess(
-        {}, cwd=os.getcwd(), project="bench", on_stderr=lines.append
+        {}, cwd=os.getcwd(), project="bench", on_output=lines.append
     ) as plugin:
         started = time.perf_counter() - start
         check = provider_pb2.CheckRequest(

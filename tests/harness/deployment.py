@@ -77,7 +77,7 @@ def _plugin(
         settings.config,
         cwd=settings.directory,
         project=settings.project,
-        on_stderr=log.plugin_stderr,
+        on_output=log.plugin_output,
     )
     with process:
         yield ProviderPlugin(process, recorder), recorder

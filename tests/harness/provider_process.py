@@ -11,11 +11,12 @@ killed; it unpickles `__provider` with dill (cached per process) and shares modu
 The harness does the same as the engine's plugin host (`sdk/go/common/resource/plugin/plugin.go`,
 `newPlugin`/`execPlugin`): start the process in the program's directory with the venv's Python,
 read the port from stdout, speak gRPC with the SDK's own stubs (`ResourceProviderStub`), send
-Configure with the stack config, and turn every stderr line into an unattached info message
-(`runtrace` → `Diag.Infoerrf` with an empty URN: shown on the stack row, not on a resource, not
-counted as a warning). At the end of the operation the process is interrupted (SIGINT, as
-`cmdutil.InterruptChildren`), then killed after 5 seconds. A fresh process per preview, update,
-refresh and destroy: nothing in provider memory survives from one to the next.
+Configure with the stack config, and turn every later stdout and stderr line into an unattached
+info message (`runtrace` → `Diag.Infof`/`Diag.Infoerrf` with an empty URN: shown on the stack
+row, not on a resource, not counted as a warning). At the end of the operation the process is
+interrupted (SIGINT, as `cmdutil.InterruptChildren`), then killed after 5 seconds. A fresh
+process per preview, update, refresh and destroy: nothing in provider memory survives from one
+to the next.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ STARTUP_TIMEOUT = 30.0
 STOP_GRACE = 5.0
 """Seconds between the interrupt and the kill, as the engine's plugin host waits."""
 
-StderrSink = Callable[[str], None]
+OutputSink = Callable[[str], None]
 
 
 class ProviderAbortedError(Exception):
@@ -57,7 +58,8 @@ class ProviderAbortedError(Exception):
 class DynamicProviderProcess:
     """One running `python -m pulumi.dynamic`, configured with the stack config.
 
-    `on_stderr` receives each stderr line (without its newline) as the process prints it.
+    `on_output` receives each line the process prints after its port, on stdout or stderr
+    (without the newline), as it prints it.
     Use as a context manager, or call `stop()`.
     """
 
@@ -67,9 +69,9 @@ class DynamicProviderProcess:
         *,
         cwd: str | os.PathLike[str],
         project: str,
-        on_stderr: StderrSink,
+        on_output: OutputSink,
     ) -> None:
-        self._on_stderr = on_stderr
+        self._on_output = on_output
         self._process = subprocess.Popen(
             [sys.executable, "-u", "-m", PLUGIN_MODULE],
             cwd=Path(cwd),
@@ -79,16 +81,11 @@ class DynamicProviderProcess:
             stderr=subprocess.PIPE,
         )
         assert self._process.stdout is not None and self._process.stderr is not None
-        self._stderr_thread = threading.Thread(
-            target=self._drain_stderr,
-            args=(self._process.stderr,),
-            name="provider-stderr",
-            daemon=True,
-        )
-        self._stderr_thread.start()
+        self._drains = [self._drain(self._process.stderr, "stderr")]
         self._channel: Any = None
         try:
             port = self._read_port(self._process.stdout)
+            self._drains.append(self._drain(self._process.stdout, "stdout"))
             address = f"127.0.0.1:{port}"
             self._channel = grpc.insecure_channel(address, options=_GRPC_CHANNEL_OPTIONS)
             self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
@@ -115,7 +112,7 @@ class DynamicProviderProcess:
             raise ProviderAbortedError(details or str(err)) from err
 
     def stop(self) -> None:
-        """Interrupt the plugin, kill it if it lingers, and wait until its stderr is read."""
+        """Interrupt the plugin, kill it if it lingers, and wait until its output is read."""
         if self._channel is not None:
             self._channel.close()
             self._channel = None
@@ -126,9 +123,8 @@ class DynamicProviderProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
-        self._stderr_thread.join(STOP_GRACE)
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        for drain in self._drains:
+            drain.join(STOP_GRACE)
 
     def __enter__(self) -> DynamicProviderProcess:
         return self
@@ -150,9 +146,14 @@ class DynamicProviderProcess:
             )
         return int(line)
 
-    def _drain_stderr(self, stream: IO[bytes]) -> None:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode(errors="replace").rstrip("\n")
-            if line.strip():
-                self._on_stderr(line)
-        stream.close()
+    def _drain(self, stream: IO[bytes], name: str) -> threading.Thread:
+        def forward_lines() -> None:
+            for raw in iter(stream.readline, b""):
+                line = raw.decode(errors="replace").rstrip("\n")
+                if line.strip():
+                    self._on_output(line)
+            stream.close()
+
+        thread = threading.Thread(target=forward_lines, name=f"provider-{name}", daemon=True)
+        thread.start()
+        return thread

@@ -105,9 +105,9 @@ class ProgramLog(MockEngine):
             self._messages.append(LogMessage(severity, request.message, request.urn))
         self.logger.log(_LOG_LEVELS.get(severity, logging.INFO), request.message)
 
-    def plugin_stderr(self, line: str) -> None:
-        """A line the provider plugin printed: unattached info, as the engine's plugin host
-        reports it (`Diag.Infoerrf` with no URN)."""
+    def plugin_output(self, line: str) -> None:
+        """A line the provider plugin printed (stdout or stderr): unattached info, as the
+        engine's plugin host reports it (`Diag.Infof`/`Infoerrf` with no URN)."""
         with self._lock:
             self._messages.append(LogMessage("info", line))
         self.logger.info("[provider] %s", line)
