@@ -13,8 +13,8 @@ harness really called it. Inputs steer the behaviour a test needs:
 - `value: "invalid"` fails check;
 - `delay: seconds` makes create, update and delete take that long (logged again as
   `<method>-done` when finished), so tests can see which steps overlap;
-- `say: text` makes create print `text` with `pulumi.log.info` and `pulumi.log.warn`, which in
-  the plugin process (no engine connection) go to stderr.
+- `say: text` makes create say `text` with `pulumi.log.info` and `pulumi.log.warn`, which in
+  the plugin process (no engine connection) go to stderr, and with `print` (stdout).
 Every logged call carries the time (`t`) and the plugin's process id (`pid`).
 Numbers arrive as floats, as from the real engine (protobuf has only doubles).
 """
@@ -89,6 +89,7 @@ class ToyProvider(ResourceProvider):
         if props.get("say"):
             pulumi.log.info(str(props["say"]))
             pulumi.log.warn(str(props["say"]))
+            print(f"printed: {props['say']}", flush=True)
         if props.get("exclusive") and self._ids_named(props["name"]):
             raise ToyProviderError(f"an object named {props['name']!r} already exists")
         object_id = f"{props['name']}-{uuid.uuid4().hex[:8]}"
