@@ -61,11 +61,14 @@ def find_or_create(
 
     libvirt's volume list is asked first. A file the list does not show yet (made on shared
     storage by another host, or outside libvirt) makes libvirt refuse the create ("already
-    exists"), and only then is the pool refreshed and asked again: a refresh is refused
-    while any volume of the pool is being built, so refreshing on every create fails
-    creates that run at once.
+    exists"), and a listed volume whose file is gone cannot be read; only then is the pool
+    refreshed and asked again: a refresh is refused while any volume of the pool is being
+    built, so refreshing on every create fails creates that run at once.
     """
     vol = volume_named(pool, name)
+    if vol is not None and _gone(vol):  # its file was removed behind libvirt's back
+        refresh_pool(pool)
+        vol = volume_named(pool, name)
     if vol is not None:
         return vol, False
     try:
@@ -82,6 +85,16 @@ def find_or_create(
         if vol is None:
             raise
         return vol, False
+
+
+def _gone(vol: libvirt.virStorageVol) -> bool:
+    """True when libvirt lists the volume but cannot read its file (e.g. another host on
+    shared storage deleted it): only a refresh makes libvirt forget it."""
+    try:
+        vol.info()
+    except libvirt.libvirtError:
+        return True
+    return False
 
 
 def volumes_of(pool: libvirt.virStoragePool) -> list[libvirt.virStorageVol]:

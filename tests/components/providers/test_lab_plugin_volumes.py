@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from components.providers.base import ProviderError
 from components.providers.pool import StoragePoolProvider
 from components.providers.volume import VolumeProvider
 from tests.components.providers.lab_support import cleaned, volume_names
 from tests.components.providers.parallel import failures, run_all
 from tests.components.providers.plugin_client import Props, plugin_process
-from tests.components.providers.wire import pool_inputs, volume_inputs
+from tests.components.providers.wire import Engine, pool_inputs, volume_inputs
 from tests.lab import LabHost, make_base_image
 
 MIB = 1024**2
@@ -94,3 +97,37 @@ def test_imports_and_clones_of_a_base_at_once(
         assert failures(run_all(lambda r: plugin.delete(volumes, *r), ids)) == []
         plugin.delete(volumes, base_id, base)
         assert volume_names(lab_host, pool) == []
+
+
+def test_creates_see_files_libvirt_does_not_list_and_forget_vanished_ones(
+    lab_host: LabHost, name_prefix: str, lab_scratch: Path
+) -> None:
+    """Without a refresh per create, libvirt's volume list can be behind the directory (shared
+    storage, files made or removed outside libvirt): a file it does not list is still found
+    (and never overwritten), and a listed volume whose file is gone is created anew."""
+    pool, pool_dir = f"{name_prefix}pool", lab_scratch / "pool"
+    engine = Engine(VolumeProvider())
+    with cleaned(lab_host, name_prefix):
+        Engine(StoragePoolProvider()).create(pool_inputs(lab_host.uri, pool, str(pool_dir)))
+        outside = make_base_image(
+            pool_dir / f"{name_prefix}outside.qcow2", size_mib=8, marker="MINE"
+        )
+        before = outside.read_bytes()
+        inputs = volume_inputs(lab_host.uri, pool, outside.name, capacityBytes=16 * MIB)
+        with pytest.raises(ProviderError, match=r"already exists.*adopt: true"):
+            engine.create(inputs)
+        assert outside.read_bytes() == before, "an unlisted file was overwritten"
+        adopted = engine.create({**inputs, "adopt": True})
+        assert adopted.outputs["path"] == str(outside)
+
+        made = engine.create(
+            volume_inputs(lab_host.uri, pool, f"{name_prefix}v.qcow2", capacityBytes=MIB)
+        )
+        Path(made.outputs["path"]).unlink()  # removed behind libvirt's back
+        again = engine.create(
+            volume_inputs(lab_host.uri, pool, f"{name_prefix}v.qcow2", capacityBytes=MIB)
+        )
+        assert Path(again.outputs["path"]).is_file()
+        engine.delete(again)
+        assert volume_names(lab_host, pool) == [outside.name]
+        outside.unlink()
