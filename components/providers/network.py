@@ -7,6 +7,7 @@ running VMs stay attached. Everything else about a network is a replace (spec/ch
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -146,6 +147,13 @@ def _refuse_foreign_users(
         )
 
 
+_DEFINE_AND_START = threading.Lock()
+"""libvirt picks a free `virbrN` for a network without a bridge name when it is defined, not
+atomically with other defines: two networks defined at once get the same name and the second
+fails to start ("error creating bridge interface virbr1: File exists"). Defining and starting
+one network at a time (per provider process) avoids it."""
+
+
 class NetworkProvider(LibvirtProvider[NetworkSpec]):
     """CRUD for libvirt networks described by NetworkSpec."""
 
@@ -163,22 +171,24 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
                 f"a network named {spec.name!r} already exists on {conn.getURI()}; set "
                 "adopt: true to manage it with this stack, or choose another name"
             )
-        if existing is not None:
-            root = etree.fromstring(persistent_xml(existing).encode())
-            spec.merge_into(root, adopting=True)
-            net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
-        else:
-            net = conn.networkDefineXMLFlags(spec.to_xml(), libvirt.VIR_NETWORK_DEFINE_VALIDATE)
-        try:
-            if not net.isActive():
-                net.create()
-            net.setAutostart(int(spec.autostart))
-        except libvirt.libvirtError:
-            if existing is None:
-                if net.isActive():
-                    net.destroy()
-                net.undefine()
-            raise
+        with _DEFINE_AND_START:
+            if existing is not None:
+                root = etree.fromstring(persistent_xml(existing).encode())
+                spec.merge_into(root, adopting=True)
+                net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
+            else:
+                xml = spec.to_xml()
+                net = conn.networkDefineXMLFlags(xml, libvirt.VIR_NETWORK_DEFINE_VALIDATE)
+            try:
+                if not net.isActive():
+                    net.create()
+                net.setAutostart(int(spec.autostart))
+            except libvirt.libvirtError:
+                if existing is None:
+                    if net.isActive():
+                        net.destroy()
+                    net.undefine()
+                raise
         reattached = reattach_running(conn, net)
         if reattached:
             pulumi.log.info(f"network {spec.name}: re-attached running domains {reattached}")

@@ -149,3 +149,26 @@ def changed_urn(result: Any, name: str) -> str:
     matches = [urn for urn in result.changed() if urn.endswith(f"::{name}")]
     assert len(matches) == 1, f"{name} in {result.changed()}"
     return str(matches[0])
+
+
+def test_dev_stack_up_then_destroy_five_times_in_a_row(
+    dev_stack: Harness, lab_host: LabHost, name_prefix: str
+):
+    """What issue 10 measured failing (pool busy, list-then-read races) under the parallel
+    harness: every round must leave the host exactly as clean as it found it."""
+    prefix = f"{name_prefix}dev-"
+    conn = libvirt.open(lab_host.uri)
+    try:
+        for round_ in range(5):
+            created = dev_stack.up()
+            assert set(created.changed().values()) == {"create"}, f"round {round_}"
+            assert all(d.isActive() for d in _domains(conn, prefix).values())
+            assert sorted(_domains(conn, prefix)) == [f"{prefix}web-1", f"{prefix}web-2"]
+            destroyed = dev_stack.destroy()
+            assert set(destroyed.steps.values()) == {"delete"}, f"round {round_}"
+            assert _domains(conn, prefix) == {}, f"round {round_}"
+            assert not any(p.name().startswith(prefix) for p in conn.listAllStoragePools(0))
+            assert not any(n.name().startswith(prefix) for n in conn.listAllNetworks(0))
+            assert dev_stack.state.resources() == []
+    finally:
+        conn.close()

@@ -9,6 +9,7 @@ moved without a reboot.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,3 +233,39 @@ def test_evacuating_a_host_in_maintenance(
     dom_b = _domain(b.uri, vm)
     assert dom_b is not None and dom_b.isActive(), "evacuated to the other host"
     assert _domain(a.uri, vm) is None
+
+
+def test_evacuating_a_host_running_six_vms(
+    mover_stack: Any,
+    lab_host_pair: tuple[LabHost, LabHost],
+    tiny_guest: TinyGuest,
+    name_prefix: str,
+):
+    """Six live migrations in one `up`, run concurrently by the harness as by the engine."""
+    a, b = lab_host_pair
+    harness = mover_stack("shared")
+    first = harness.config["vms"][0]
+    for n in range(1, 6):
+        name = f"mover{n}"
+        harness.config["vms"].append(
+            {**copy.deepcopy(first), "name": name, "cmdline": tiny_guest.cmdline(name, mode="loop")}
+        )
+    harness.up()
+    vms = [f"{name_prefix}mig-{vm['name']}" for vm in harness.config["vms"]]
+    for vm in vms:
+        wait_for_marker(a.serial_log_path(vm), "tick 2")
+
+    harness.config["hosts"][a.name]["maintenance"] = True
+    result = harness.up()
+
+    moves = [m.message for m in result.log if "is in maintenance; placed on" in m.message]
+    assert len(moves) == 6, moves
+    domains = {u: op for u, op in result.steps.items() if "kvm:Domain::" in u}
+    assert list(domains.values()) == ["update"] * 6, "each host change migrates"
+    for vm in vms:
+        dom_b = _domain(b.uri, vm)
+        assert dom_b is not None and dom_b.isActive(), f"{vm} evacuated to host b"
+        assert _domain(a.uri, vm) is None, f"{vm} gone from host a"
+        log_a, log_b = a.serial_log_path(vm), b.serial_log_path(vm)
+        wait_until(lambda log=log_b: _ticks(log) or None, 30, f"ticks of {vm} on host b")
+        assert _ticks(log_b)[0] == _ticks(log_a)[-1] + 1, f"{vm} moved live, no reboot"

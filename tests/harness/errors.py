@@ -57,6 +57,10 @@ class UnsupportedFeatureError(HarnessError):
     """The program uses something the harness does not mirror; failing beats faking it."""
 
 
+class StackLockedError(HarnessError):
+    """Another `up`, `refresh` or `destroy` of the stack holds its lock; nothing was done."""
+
+
 class StateFileError(HarnessError):
     """The state file is unreadable or belongs to another project or stack."""
 

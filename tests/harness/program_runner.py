@@ -11,8 +11,11 @@ the monitor through RegisterResourceOutputs exactly as under the engine.
 
 Every run happens on its own thread with an empty `contextvars.Context`, so no setting, root
 resource, config value or event loop leaks from one run into the next or into the test. The
-loop's executor has one worker, so the SDK's RPCs reach the monitor one at a time in the order
-the program issued them (like `pulumi up --parallel 1`): registration order is deterministic.
+loop's default executor, which carries the SDK's RPCs to the monitor, has `parallel` x 4
+workers as in the language host (`sdk/python/cmd/pulumi-language-python-exec`,
+`_set_default_executor`), so registrations that do not depend on each other reach the monitor
+concurrently. With `parallel=1` it has a single worker: registrations arrive one at a time in
+program order, a deterministic run for debugging.
 
 A program is a zero-argument callable or the path of a `__main__.py` (or of its directory),
 which runs with `runpy` under the name `__main__`, with the working directory and `sys.path[0]`
@@ -54,6 +57,7 @@ def run_program(
     preview: bool,
     config: Mapping[str, str],
     secret_keys: Sequence[str],
+    parallel: int,
 ) -> None:
     """Run `program` to completion; re-raises whatever the program (or a registration) raised."""
     entry_point, directory = _entry_point(program)
@@ -73,7 +77,7 @@ def run_program(
                 dry_run=preview,
                 organization="organization",
                 root_directory=str(directory),
-                parallel=1,
+                parallel=parallel,
                 legacy_apply_enabled=False,
                 callbacks=None,
                 outputs=set(),
@@ -84,7 +88,7 @@ def run_program(
         )
         set_all_config(dict(config), list(secret_keys))
         with program_directory:
-            _run_event_loop(entry_point)
+            _run_event_loop(entry_point, workers=1 if parallel == 1 else parallel * 4)
 
     _run_on_fresh_thread(run)
 
@@ -122,11 +126,17 @@ def _program_directory(directory: Path) -> Iterator[None]:
             sys.path.remove(str(directory))
 
 
-def _run_event_loop(entry_point: Callable[[], object]) -> None:
+def program_directory(program: ProgramSource) -> Path:
+    """Where the program runs (and the provider plugin starts): the directory of its
+    `__main__.py`, or the current directory for a callable."""
+    return _entry_point(program)[1]
+
+
+def _run_event_loop(entry_point: Callable[[], object], workers: int) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_drop_unobserved_results)
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor"))
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="monitor"))
     try:
         loop.run_until_complete(run_in_stack(entry_point))  # type: ignore[arg-type]
     finally:

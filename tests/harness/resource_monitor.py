@@ -4,8 +4,9 @@
 object for fake outputs. Here RegisterResource instead runs the engine's step for the resource
 (check/diff and create/update/replace through the real provider, see `step_generator`) and
 answers with the real id and outputs. Resources that consume another's outputs therefore see
-real values, and since the SDK only registers a resource once its inputs are resolved, the
-order of registrations is a valid dependency order, as it is for the engine.
+real values. RegisterResource is called from the SDK's executor threads, concurrently for
+registrations that do not wait on each other; nothing here serializes them (the step
+generator decides one step at a time, but runs them in parallel).
 
 RegisterResourceOutputs records component and stack outputs (`pulumi.export`) in the state.
 Reading existing resources (`Resource.get`) and invokes are not mirrored and fail loudly. The
@@ -89,7 +90,9 @@ _LOG_LEVELS = {
 
 
 class ProgramLog(MockEngine):
-    """The engine's Log service: keeps what the program logged, and forwards it to logging."""
+    """What the user sees of a deployment: the program's `pulumi.log` messages (the engine's Log
+    service) and the provider plugin's stderr lines, in the order they arrived; both are
+    forwarded to `logging` too."""
 
     def __init__(self) -> None:
         super().__init__(logging.getLogger("tests.harness.program"))
@@ -101,6 +104,13 @@ class ProgramLog(MockEngine):
         with self._lock:
             self._messages.append(LogMessage(severity, request.message, request.urn))
         self.logger.log(_LOG_LEVELS.get(severity, logging.INFO), request.message)
+
+    def plugin_output(self, line: str) -> None:
+        """A line the provider plugin printed (stdout or stderr): unattached info, as the
+        engine's plugin host reports it (`Diag.Infof`/`Infoerrf` with no URN)."""
+        with self._lock:
+            self._messages.append(LogMessage("info", line))
+        self.logger.info("[provider] %s", line)
 
     def messages(self) -> tuple[LogMessage, ...]:
         with self._lock:

@@ -29,7 +29,10 @@ class ProviderCall:
 
 @dataclass(frozen=True)
 class LogMessage:
-    """A message the program logged with `pulumi.log` (severity: debug/info/warning/error)."""
+    """A message the user sees: what the program logged with `pulumi.log` (severity
+    debug/info/warning/error, `urn` of the resource it names), or a line the provider plugin
+    printed on stderr (severity info, no URN: the CLI shows it on the stack row, as printed,
+    e.g. `warning: ...` from a provider's `pulumi.log.warn`)."""
 
     severity: str
     message: str
@@ -57,12 +60,15 @@ class StepLog:
 
     def __init__(self) -> None:
         self._steps: dict[str, StepOp] = {}
+        self._lock = threading.Lock()
 
     def record(self, urn: str, op: StepOp) -> None:
-        self._steps.setdefault(urn, op)
+        with self._lock:
+            self._steps.setdefault(urn, op)
 
     def steps(self) -> dict[str, StepOp]:
-        return dict(self._steps)
+        with self._lock:
+            return dict(self._steps)
 
 
 def find_urn(urns: list[str], urn_or_name: str) -> str:
@@ -144,6 +150,7 @@ class RefreshResult(_CallsView):
     drift: Mapping[str, tuple[PropertyChange, ...]] = field(default_factory=dict)
     vanished: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    log: tuple[LogMessage, ...] = ()
 
     def drift_of(self, urn_or_name: str) -> dict[str, PropertyChange]:
         """The changed outputs of one resource by key; empty when it did not drift."""

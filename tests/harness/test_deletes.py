@@ -45,15 +45,13 @@ def test_only_the_removed_resource_is_deleted(harness: Harness, store: Path) -> 
     assert [r.name for r in harness.state.resources(custom_only=True)] == ["a"]
 
 
-def test_protected_resource_is_never_deleted_and_nothing_else_is(
-    harness: Harness, store: Path
-) -> None:
+def test_protected_resource_blocks_only_its_own_delete(harness: Harness, store: Path) -> None:
     protect = pulumi.ResourceOptions(protect=True)
     harness.program = things(
         store, a={"name": "alpha", "value": 1, "opts": protect}, b={"name": "beta", "value": 2}
     )
     harness.up()
-    objects_before = stored_objects(store)
+    a_id = harness.state.resource("a").id
 
     harness.program = things(store)
     with pytest.raises(ProtectedResourceError) as raised:
@@ -61,8 +59,8 @@ def test_protected_resource_is_never_deleted_and_nothing_else_is(
 
     assert raised.value.urns == (harness.state.resource("a").urn,)
     assert "::a'" in str(raised.value)
-    assert stored_objects(store) == objects_before
-    assert {r.name for r in harness.state.resources(custom_only=True)} == {"a", "b"}
+    assert list(stored_objects(store)) == [a_id], "b was deleted, as the engine deletes it"
+    assert [r.name for r in harness.state.resources(custom_only=True)] == ["a"]
 
 
 def test_protected_resource_refuses_replacement(harness: Harness, store: Path) -> None:
@@ -124,14 +122,18 @@ def test_destroy_deletes_everything_dependents_first(harness: Harness, store: Pa
     assert len(harness.state) == 0
 
 
-def test_destroy_refuses_when_anything_is_protected(harness: Harness, store: Path) -> None:
-    harness.program = chain(store, "a", "b", protect="a")
+def test_destroy_skips_a_protected_resource_and_what_it_depends_on(
+    harness: Harness, store: Path
+) -> None:
+    harness.program = chain(store, "a", "b", "c", protect="b")
     harness.up()
+    kept = {harness.state.resource(n).id for n in ("a", "b")}
 
-    with pytest.raises(ProtectedResourceError):
+    with pytest.raises(ProtectedResourceError) as raised:
         harness.destroy()
 
-    assert len(stored_objects(store)) == 2
+    assert raised.value.urns == (harness.state.resource("b").urn,)
+    assert set(stored_objects(store)) == kept, "c deleted; b protected; a still needed by b"
     assert {r.name for r in harness.state.resources(custom_only=True)} == {"a", "b"}
 
 

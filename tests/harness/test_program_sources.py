@@ -22,6 +22,8 @@ from tests.harness import (
 from tests.harness.conftest import PROJECT, STACK, things
 from tests.harness.toy_provider import ToyThing, stored_objects
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 MAIN_PY = """\
 import pulumi
 from helper import describe
@@ -52,7 +54,11 @@ config:
 
 
 @pytest.fixture
-def project_dir(tmp_path: Path, store: Path) -> Path:
+def project_dir(tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project outside the repository whose program imports the toy provider from `tests`:
+    the provider plugin, started in the project directory, finds it through PYTHONPATH, as a
+    user's plugin would find a package that is not installed."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
     directory = tmp_path / "project"
     (directory / "stacks").mkdir(parents=True)
     (directory / "Pulumi.yaml").write_text(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.harness.checkpoint import ResourceState
-from tests.harness.delete_phase import reverse_dependency_order
+from tests.harness.delete_phase import delete_antichains, reverse_dependency_order
 from tests.harness.property_values import annotate_secrets, is_secret, make_secret, reveal
 from tests.harness.secrets_at_rest import open_secrets, seal_secrets
 
@@ -72,7 +72,7 @@ def _state(name: str, *deps: str, parent: str = "") -> ResourceState:
     )
 
 
-def test_deletes_go_dependents_and_children_first_later_resources_first() -> None:
+def test_deletes_go_dependents_and_children_first_in_antichains() -> None:
     condemned = [
         _state("net"),
         _state("group"),
@@ -81,8 +81,8 @@ def test_deletes_go_dependents_and_children_first_later_resources_first() -> Non
         _state("other"),
     ]
 
+    layers = [{s.name for s in layer} for layer in delete_antichains(condemned)]
     order = [s.name for s in reverse_dependency_order(condemned)]
 
-    assert order.index("vm") < min(order.index("net"), order.index("disk"), order.index("group"))
-    assert order[:2] == ["other", "vm"]
-    assert order == ["other", "vm", "disk", "group", "net"]
+    assert layers == [{"vm"}, {"net", "group", "disk", "other"}], "ScheduleDeletes' antichains"
+    assert order == ["vm", "other", "disk", "group", "net"], "later state entries first"

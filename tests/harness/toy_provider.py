@@ -10,13 +10,20 @@ harness really called it. Inputs steer the behaviour a test needs:
   inputs itself;
 - `fail_on: "create" | "update"` makes that method raise; `"delete"` is kept in the object, which
   then refuses deletion until a test edits it out (a fault outside Pulumi's view);
-- `value: "invalid"` fails check.
+- `value: "invalid"` fails check;
+- `delay: seconds` makes create, update and delete take that long (logged again as
+  `<method>-done` when finished), so tests can see which steps overlap;
+- `say: text` makes create say `text` with `pulumi.log.info` and `pulumi.log.warn`, which in
+  the plugin process (no engine connection) go to stderr, and with `print` (stdout).
+Every logged call carries the time (`t`) and the plugin's process id (`pid`).
 Numbers arrive as floats, as from the real engine (protobuf has only doubles).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,7 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 
 CALL_LOG = "calls.jsonl"
-INPUT_KEYS = ("name", "value", "secret", "exclusive", "diff_mode", "fail_on")
+INPUT_KEYS = ("name", "value", "secret", "exclusive", "diff_mode", "fail_on", "delay", "say")
 REPLACE_KEYS = ("name",)
 PROBE_KEY = "toyproj:probe"
 OUTPUT_KEY = "object_id"
@@ -79,9 +86,14 @@ class ToyProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._log("create", props.get("name"))
         self._fail_if_asked("create", props)
+        if props.get("say"):
+            pulumi.log.info(str(props["say"]))
+            pulumi.log.warn(str(props["say"]))
+            print(f"printed: {props['say']}", flush=True)
         if props.get("exclusive") and self._ids_named(props["name"]):
             raise ToyProviderError(f"an object named {props['name']!r} already exists")
         object_id = f"{props['name']}-{uuid.uuid4().hex[:8]}"
+        self._take_time("create", props)
         return CreateResult(object_id, self._write(object_id, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -95,6 +107,7 @@ class ToyProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._log("update", news.get("name"), id_, got_outputs=OUTPUT_KEY in olds)
         self._fail_if_asked("update", news)
+        self._take_time("update", news)
         return UpdateResult(self._write(id_, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -102,6 +115,7 @@ class ToyProvider(ResourceProvider):
         path = self._path(id_)
         if path.exists():
             self._fail_if_asked("delete", json.loads(path.read_text(encoding="utf-8")))
+        self._take_time("delete", props)
         path.unlink(missing_ok=True)
 
     def _write(self, object_id: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -125,12 +139,24 @@ class ToyProvider(ResourceProvider):
         if props.get("fail_on") == method:
             raise ToyProviderError(f"{method} of {props.get('name')!r} failed as the test asked")
 
+    def _take_time(self, method: str, props: dict[str, Any]) -> None:
+        if props.get("delay"):
+            time.sleep(float(props["delay"]))
+            self._log(f"{method}-done", props.get("name"))
+
     def _log(self, method: str, name: Any, object_id: str = "", **details: Any) -> None:
         """`got_outputs`: were the old properties the saved outputs? `unknown`: which inputs
         were not known yet (previews)."""
-        entry = {"method": method, "name": name, "id": object_id, **details}
+        entry = {
+            "method": method,
+            "name": name,
+            "id": object_id,
+            **details,
+            "t": time.time(),
+            "pid": os.getpid(),
+        }
         with (Path(self.store_dir) / CALL_LOG).open("a", encoding="utf-8") as log:
-            log.write(json.dumps(entry) + "\n")
+            log.write(json.dumps(entry, default=_unknown_as_text) + "\n")
 
 
 class ToyThing(Resource, module="toy", name="Thing"):
@@ -151,10 +177,18 @@ class ToyThing(Resource, module="toy", name="Thing"):
         exclusive: bool = False,
         diff_mode: str | None = None,
         fail_on: str | None = None,
+        delay: float | None = None,
+        say: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {"name": name, "value": value, "object_id": None, "path": None}
-        optional = {"secret": secret, "diff_mode": diff_mode, "fail_on": fail_on}
+        optional = {
+            "secret": secret,
+            "diff_mode": diff_mode,
+            "fail_on": fail_on,
+            "delay": delay,
+            "say": say,
+        }
         props.update({k: v for k, v in optional.items() if v is not None})
         if exclusive:
             props["exclusive"] = True
@@ -175,3 +209,10 @@ def stored_objects(store_dir: str | Path) -> dict[str, dict[str, Any]]:
         p.stem: json.loads(p.read_text(encoding="utf-8"))
         for p in sorted(Path(store_dir).glob("*.json"))
     }
+
+
+def _unknown_as_text(value: Any) -> str:
+    """How the call log writes an input not known yet (a preview, a dependent's Diff)."""
+    if isinstance(value, Unknown):
+        return "<unknown>"
+    raise TypeError(f"cannot log {type(value).__name__}")
