@@ -28,6 +28,7 @@ from components.providers.base import (
     has_unknowns,
 )
 from components.providers.connection import connect
+from components.providers.disk_files import with_disk_files
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
@@ -148,10 +149,11 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
                 f"a domain named {spec.name!r} already exists on {conn.getURI()}; set "
                 "adopt: true to manage it with this stack, or choose another name"
             )
+        on_host = with_disk_files(conn, resolved)
         if existing is not None:
-            dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
+            dom = _define(conn, _merged_definition(existing, on_host, adopting=True))
         else:
-            dom = _define(conn, resolved.to_xml())
+            dom = _define(conn, on_host.to_xml())
             domain_guard.restore_carried(dom, str(props.get(CONNECTION_KEY)))
         try:
             dom.setAutostart(int(spec.autostart))
@@ -213,7 +215,8 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         domain_guard.restart_policy_snapshot(dom, spec, olds, changes)
         if definition_keys - {"shutdownTimeoutSeconds"}:
             removed = {c.key for c in changes if c.new is None and c.old is not None}
-            dom = _define(conn, _merged_definition(dom, resolved, removed))
+            on_host = with_disk_files(conn, resolved)
+            dom = _define(conn, _merged_definition(dom, on_host, removed))
         if domain_guard.POLICY_KEY in keys:
             write_policy(dom, spec.snapshot_policy)
         if dom.isActive():

@@ -15,11 +15,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import libvirt
 from lxml import etree
 
-from components.providers.base import ProviderError
+from components.providers.base import ProviderError, found
 from components.spec.domain import MigrationSettings
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -81,15 +82,23 @@ def _params(settings: MigrationSettings) -> dict[str, object]:
     return params
 
 
-def _volume_disks(dom: libvirt.virDomain) -> list[tuple[str, str]]:
-    """(pool, volume) of each volume-backed disk in the domain's persistent definition."""
+def _volume_disks(dom: libvirt.virDomain, conn: libvirt.virConnect) -> list[tuple[str, str]]:
+    """(pool, volume) of each disk in the domain's persistent definition that is a pool
+    volume: named as one, or as the file of one (as the domain provider writes them)."""
     root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
-    found = []
-    for source in root.findall("devices/disk[@type='volume']/source"):
-        pool, volume = source.get("pool"), source.get("volume")
+    disks = []
+    for disk in root.findall("devices/disk"):
+        source = disk.find("source")
+        if source is None:
+            continue
+        pool, volume, path = source.get("pool"), source.get("volume"), source.get("file")
         if pool and volume:
-            found.append((pool, volume))
-    return found
+            disks.append((pool, volume))
+        elif path:
+            vol = found(partial(conn.storageVolLookupByPath, path), libvirt.VIR_ERR_NO_STORAGE_VOL)
+            if vol is not None:
+                disks.append((str(vol.storagePoolLookupByVolume().name()), str(vol.name())))
+    return disks
 
 
 def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, volume: str) -> None:
@@ -167,7 +176,7 @@ def migrate(
     timer = _abort_after(dom, settings) if running else None
     try:
         if not running and not settings.shared_storage:
-            for pool, volume in _volume_disks(dom):
+            for pool, volume in _volume_disks(dom, src):
                 _copy_volume(src, dst, pool, volume)
         # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
         dom.migrateToURI3(dst_uri, _params(settings), _flags(settings, running))

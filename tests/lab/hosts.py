@@ -20,10 +20,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from tests.lab.host_config import ensure_mount_points
+from tests.lab.host_config import QEMU_USER, ensure_mount_points
 from tests.lab.lab_host import LabHost, serial_log_inside
 from tests.lab.netns import NetworkNamespace
-from tests.lab.prerequisites import LAB_PROGRAMS, LabSetupError, require_programs, require_root
+from tests.lab.prerequisites import (
+    LAB_PROGRAMS,
+    LabSetupError,
+    require_programs,
+    require_root,
+    require_user,
+)
 from tests.lab.registry import LabLease, sweep_stale_labs
 
 __all__ = ["Lab", "LabHost", "serial_log_inside"]
@@ -80,6 +86,7 @@ class Lab:
             raise ValueError(f"n_hosts must be 1..26, got {n_hosts}")
         require_root("the lab")
         require_programs(LAB_PROGRAMS, "the lab")
+        require_user(QEMU_USER, "the lab")
         sweep_stale_labs()
         ensure_mount_points()
         lab_id = f"kvmlab-{os.getpid()}-{secrets.token_hex(3)}"
@@ -131,7 +138,9 @@ class Lab:
         """A new empty directory with the same path for the test process and every host."""
         parent = self.directory / "scratch"
         parent.mkdir(exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{label}-", dir=parent))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=parent))
+        scratch.chmod(0o755)  # mkdtemp makes 0700; QEMU (libvirt-qemu) must traverse it
+        return scratch
 
     def run_in_netns(self, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
         """Run `argv` in the lab's network namespace (e.g. `ip link`, `nft list ruleset`).
