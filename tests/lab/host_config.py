@@ -55,6 +55,10 @@ def prepare_host_dir(directory: Path, *, host_uuid: str, migration_ports: tuple[
     (etc / "virtlogd.conf").write_text('log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n')
     (etc / "qemu.conf").write_text(_qemu_conf(migration_ports))
     (directory / "nsinit.sh").write_text(nsinit_script(directory))
+    hook = etc / "hooks" / "qemu"
+    hook.parent.mkdir()
+    hook.write_text(confinement_hook(directory / CONFINEMENT_DIR))
+    hook.chmod(0o755)
 
 
 QEMU_USER = "libvirt-qemu"
@@ -78,6 +82,34 @@ def _qemu_conf(migration_ports: tuple[int, int]) -> str:
         f"migration_port_min = {low}\n"
         f"migration_port_max = {high}\n"
     )
+
+
+CONFINEMENT_DIR = "confinement"
+"""Host subdirectory where the qemu hook keeps each started domain's XML and profile."""
+VIRT_AA_HELPER = "/usr/lib/libvirt/virt-aa-helper"
+
+
+def confinement_hook(records: Path) -> str:
+    """libvirt's qemu hook: once a domain has started, keep its live XML and the AppArmor
+    profile `virt-aa-helper` would write for it (its dry run, which needs no AppArmor in the
+    kernel), as `<name>.<ns>.xml|.profile|.rc` (`.rc` last: the record is complete). The dry
+    run prints the profile's rules on stderr.
+
+    The hook runs in the host's mount namespace, while every file the domain names exists,
+    which is where and when a stock host runs virt-aa-helper. It must print nothing: libvirt
+    reads a `migrate` hook's output as a replacement XML.
+    """
+    out = shlex.quote(str(records))
+    return f"""#!/bin/sh
+[ "$2" = started ] && [ "$3" = begin ] || exit 0
+mkdir -p {out}
+base={out}/"$1.$(date +%s%N)"
+cat > "$base.xml"
+uuid=$(sed -n 's:.*<uuid>\\(.*\\)</uuid>.*:\\1:p' "$base.xml" | head -n 1)
+{VIRT_AA_HELPER} -d -r -u "libvirt-$uuid" < "$base.xml" > "$base.profile" 2>&1
+echo $? > "$base.rc"
+exit 0
+"""
 
 
 def nsinit_script(directory: Path) -> str:
