@@ -31,6 +31,7 @@ from components.providers.connection import connect
 from components.providers.disk_files import with_disk_files
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
+from components.providers.host_files import remove_files, serial_logs
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.snapshots import domain_guard
@@ -303,13 +304,16 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             return
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
         keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
+        logs = serial_logs(dom)
         if dom.isActive():
             dom.destroy()
+        # NVRAM and TPM state (libvirt's default without KEEP_TPM) go with the VM.
         dom.undefineFlags(
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
             | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
             | keep_snapshots
         )
+        remove_files(conn, logs)
 
 
 RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)

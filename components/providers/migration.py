@@ -7,7 +7,8 @@ definition and streams each volume's bytes (vol.download → vol.upload), so it 
 any libvirt connection. Snapshot metadata, which libvirt does not migrate, is taken off the
 source and redefined on the destination where the snapshots' data travelled with the disks;
 a live copy-storage migration cannot carry internal snapshots and is refused instead of
-losing them. A failed migration leaves the VM (and its snapshot metadata) on the source.
+losing them. A failed migration leaves the VM (and its snapshot metadata) on the source; a
+successful one leaves nothing there: definition, NVRAM, TPM state and console log go.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import libvirt
 from lxml import etree
 
 from components.providers.base import ProviderError, found
+from components.providers.host_files import remove_files, serial_logs
 from components.spec.domain import MigrationSettings
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -47,11 +49,9 @@ def describe(running: bool, settings: MigrationSettings) -> str:
 
 
 def _flags(settings: MigrationSettings, running: bool) -> int:
-    flags = (
-        libvirt.VIR_MIGRATE_PERSIST_DEST
-        | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE
-        | libvirt.VIR_MIGRATE_PEER2PEER
-    )
+    # No VIR_MIGRATE_UNDEFINE_SOURCE: libvirt's undefine-on-migrate keeps the source's NVRAM
+    # file; `_leave_source` undefines it with its NVRAM once the VM is on the destination.
+    flags = libvirt.VIR_MIGRATE_PERSIST_DEST | libvirt.VIR_MIGRATE_PEER2PEER
     if not running:
         return int(flags | libvirt.VIR_MIGRATE_OFFLINE)
     flags |= libvirt.VIR_MIGRATE_LIVE
@@ -165,6 +165,17 @@ def migrate(
     """Move `dom` from `src` to `dst`; return the domain on `dst` and what happened."""
     running = bool(dom.isActive())
     mode = describe(running, settings)
+    arrived = found(partial(dst.lookupByUUIDString, dom.UUIDString()), libvirt.VIR_ERR_NO_DOMAIN)
+    if arrived is not None and not running:
+        # An earlier run moved it and stopped before the source was cleaned up.
+        _leave_source(dom, src)
+        return arrived, MigrationReport("completed earlier", 0.0, None, ())
+    if not running and _has_tpm(dom):
+        raise ProviderError(
+            f"domain {dom.name()} has an emulated TPM, whose state an offline migration "
+            "cannot carry (it lives in the source host's /var/lib/libvirt/swtpm); start the VM "
+            "so the move is a live migration, which carries it"
+        )
     if running and not settings.shared_storage and dom.snapshotNum(0) > 0:
         raise ProviderError(
             f"domain {dom.name()} has snapshots {sorted(dom.snapshotListNames(0))}, which a live "
@@ -194,7 +205,30 @@ def migrate(
     if running and not target.isActive():
         raise ProviderError(f"domain {dom.name()} arrived on {dst_uri} but is not running")
     downtime = _downtime_ms(target) if running else None
-    return target, MigrationReport(mode, seconds, downtime, tuple(_redefine(target, saved)))
+    moved = tuple(_redefine(target, saved))
+    _leave_source(dom, src)
+    return target, MigrationReport(mode, seconds, downtime, moved)
+
+
+def _has_tpm(dom: libvirt.virDomain) -> bool:
+    root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+    return root.find("devices/tpm/backend[@type='emulator']") is not None
+
+
+def _leave_source(dom: libvirt.virDomain, src: libvirt.virConnect) -> None:
+    """Remove what the VM leaves on the source once it runs on the destination: its
+    definition, NVRAM, TPM state (carried by a live migration) and console log."""
+    logs = serial_logs(dom)
+    try:
+        dom.undefineFlags(
+            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        )
+        remove_files(src, logs)
+    except libvirt.libvirtError as err:
+        raise ProviderError(
+            f"domain {dom.name()} moved to the destination, but removing it from the source "
+            f"{src.getURI()} failed (run up again to finish): {err}"
+        ) from err
 
 
 def _abort_after(dom: libvirt.virDomain, settings: MigrationSettings) -> threading.Timer:

@@ -18,7 +18,8 @@ Environment:
     KVM_TEST_CACHE  cache dir of the tiny guest (default /var/cache/kvm-pulumi-tests)
 
 At the end of the session the `lab` fixture fails if any host still holds a libvirt object
-named with `session_prefix` (a test leaked it) or if the machine's own firewall rules or
+named with `session_prefix` or a file a VM or pool should have taken with it (NVRAM, console
+log, pool directory, TPM state; see `leaks.py`), or if the machine's own firewall rules or
 forwarding settings changed (the lab leaked out of its network namespace).
 """
 
@@ -165,7 +166,7 @@ def _leak_problems(lab: Lab, prefix: str) -> list[str]:
             found.append(f"{host.name}: leak check could not connect to {host.uri}: {error}")
     if not found:
         return []
-    return [f"libvirt objects named {prefix}* left behind by tests:", *found]
+    return [f"libvirt objects or files named {prefix}* left behind by tests:", *found]
 
 
 def _host_count() -> int:

@@ -20,6 +20,7 @@ PRIVATE_MOUNTS: Mapping[str, str] = {
     "lib": "/var/lib/libvirt",
     "log": "/var/log/libvirt",
     "cache": "/var/cache/libvirt",
+    "log-swtpm": "/var/log/swtpm",  # swtpm's logs, which libvirt keeps outside its own dirs
 }
 
 SYSTEM_CONFIG = Path("/etc/libvirt")
@@ -42,7 +43,7 @@ def new_host_uuid() -> str:
 
 def prepare_host_dir(directory: Path, *, host_uuid: str, migration_ports: tuple[int, int]) -> None:
     """Lay out `directory` for one host: private dirs, config files and `nsinit.sh`."""
-    for sub in ("run", "lib/images", "lib/qemu", "log/qemu", "cache"):
+    for sub in ("run", "lib/images", "lib/qemu", "log/qemu", "log-swtpm", "cache"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     etc = directory / "etc"
     shutil.copytree(SYSTEM_CONFIG, etc, symlinks=True)
