@@ -41,8 +41,12 @@ def new_host_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def prepare_host_dir(directory: Path, *, host_uuid: str, migration_ports: tuple[int, int]) -> None:
-    """Lay out `directory` for one host: private dirs, config files and `nsinit.sh`."""
+def prepare_host_dir(
+    directory: Path, *, host_uuid: str, migration_ports: tuple[int, int], bare: bool = False
+) -> None:
+    """Lay out `directory` for one host: private dirs, config files and `nsinit.sh`.
+
+    A `bare` host has neither UEFI firmware nor swtpm (see `nsinit_script`)."""
     for sub in ("run", "lib/images", "lib/qemu", "log/qemu", "log-swtpm", "cache"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     etc = directory / "etc"
@@ -55,7 +59,7 @@ def prepare_host_dir(directory: Path, *, host_uuid: str, migration_ports: tuple[
     )
     (etc / "virtlogd.conf").write_text('log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n')
     (etc / "qemu.conf").write_text(_qemu_conf(migration_ports))
-    (directory / "nsinit.sh").write_text(nsinit_script(directory))
+    (directory / "nsinit.sh").write_text(nsinit_script(directory, bare=bare))
     hook = etc / "hooks" / "qemu"
     hook.parent.mkdir()
     hook.write_text(confinement_hook(directory / CONFINEMENT_DIR))
@@ -113,7 +117,21 @@ exit 0
 """
 
 
-def nsinit_script(directory: Path) -> str:
+BARE_HIDDEN_DIRS = ("/usr/share/qemu/firmware", "/usr/share/OVMF")
+"""What a bare host lacks: UEFI images and the descriptors libvirt finds them by..."""
+BARE_HIDDEN_PROGRAMS = ("/usr/bin/swtpm",)
+"""... and swtpm, without which libvirt offers no emulated TPM."""
+
+
+def _hide_script(directory: Path) -> str:
+    empty = directory / "bare-empty"
+    empty.mkdir(exist_ok=True)
+    lines = [f"mount --bind {shlex.quote(str(empty))} {d}" for d in BARE_HIDDEN_DIRS]
+    lines += [f"[ ! -e {p} ] || mount --bind /dev/null {p}" for p in BARE_HIDDEN_PROGRAMS]
+    return "\n".join(lines)
+
+
+def nsinit_script(directory: Path, *, bare: bool = False) -> str:
     """The script run as PID 1 of the host's PID namespace.
 
     It bind-mounts the private dirs, starts virtlogd and libvirtd, and stays until libvirtd
@@ -125,6 +143,8 @@ def nsinit_script(directory: Path) -> str:
         f"mount --bind {shlex.quote(str(directory / sub))} {target}"
         for sub, target in PRIVATE_MOUNTS.items()
     )
+    if bare:  # hidden in this host's mount namespace only
+        mounts += "\n" + _hide_script(directory)
     return f"""set -e
 {mounts}
 set +e

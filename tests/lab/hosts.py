@@ -76,8 +76,11 @@ class Lab:
         base_dir: Path | None = None,
         timeout: float = START_TIMEOUT,
         keep_directory: bool = False,
+        bare: bool = False,
     ) -> Lab:
         """Start `n_hosts` hosts (named a, b, c, ...) in parallel and wait until all answer.
+
+        `bare` hosts lack UEFI firmware and swtpm (for tests of the preview's host checks).
 
         Must run on a thread that outlives the lab: the hosts die with the thread that
         started them (so a killed test run leaves no libvirtd behind).
@@ -103,7 +106,8 @@ class Lab:
                 host = LabHost.in_directory(name, directory / name)
                 lab.hosts.append(host)
                 low = MIGRATION_PORT_BASE + index * MIGRATION_PORTS_PER_HOST
-                host.launch(lab.network_namespace, (low, low + MIGRATION_PORTS_PER_HOST - 1))
+                ports = (low, low + MIGRATION_PORTS_PER_HOST - 1)
+                host.launch(lab.network_namespace, ports, bare=bare)
             _wait_all_ready(lab.hosts, timeout)
         except BaseException:
             lab.stop()
