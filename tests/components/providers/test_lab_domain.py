@@ -186,10 +186,12 @@ def test_vm_lifecycle(
         assert vm.outputs["pendingRestart"] is False
         assert domains.read(vm)[1]["running"] is False
 
-        # ---- delete: the domain goes, its disks stay ----------------------------------------
+        # ---- delete: the domain goes with its console log, its disks stay ------------------
+        assert log_path.exists()
         domains.delete(vm)
         with connection(host) as conn:
             assert name not in [d.name() for d in conn.listAllDomains(0)]
+        assert not log_path.exists(), "the console log went with the VM"
         assert domains.read(vm)[0] is None
         assert volume_names(host, pool) == sorted([base_vol, disk_vol])
         assert os.path.exists(disk.outputs["path"])
