@@ -65,6 +65,7 @@ def remove_domain(host: LabHost, name: str) -> None:
             dom.destroy()
         if dom.isPersistent():
             dom.undefine()
+    host.serial_log_path(name).unlink(missing_ok=True)  # the leak check looks for it
 
 
 def boot(
