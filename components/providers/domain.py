@@ -28,8 +28,10 @@ from components.providers.base import (
     has_unknowns,
 )
 from components.providers.connection import connect
+from components.providers.disk_files import with_disk_files
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
+from components.providers.host_files import remove_files, serial_logs
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.providers.retry import retried
@@ -149,10 +151,11 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
                 f"a domain named {spec.name!r} already exists on {conn.getURI()}; set "
                 "adopt: true to manage it with this stack, or choose another name"
             )
+        on_host = with_disk_files(conn, resolved)
         if existing is not None:
-            dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
+            dom = _define(conn, _merged_definition(existing, on_host, adopting=True))
         else:
-            dom = _define(conn, resolved.to_xml())
+            dom = _define(conn, on_host.to_xml())
         stash = None
         try:
             if existing is None:
@@ -220,7 +223,8 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         domain_guard.restart_policy_snapshot(dom, spec, olds, changes)
         if definition_keys - {"shutdownTimeoutSeconds"}:
             removed = {c.key for c in changes if c.new is None and c.old is not None}
-            dom = _define(conn, _merged_definition(dom, resolved, removed))
+            on_host = with_disk_files(conn, resolved)
+            dom = _define(conn, _merged_definition(dom, on_host, removed))
         if domain_guard.POLICY_KEY in keys:
             write_policy(dom, spec.snapshot_policy)
         if dom.isActive():
@@ -310,14 +314,17 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             return
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
         keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
+        logs = serial_logs(dom)
         if dom.isActive():
             retried(dom.destroy)
+        # NVRAM and TPM state (libvirt's default without KEEP_TPM) go with the VM.
         flags = (
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
             | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
             | keep_snapshots
         )
         retried(lambda: dom.undefineFlags(flags))
+        remove_files(conn, logs)
 
 
 RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)

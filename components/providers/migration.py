@@ -9,7 +9,8 @@ domain's own definition (see snapshots/carried.py), taken off the source's snaps
 redefined on whichever side holds the domain afterwards (the destination, where the
 snapshots' data travelled with the disks; the source after a failure);
 a live copy-storage migration cannot carry internal snapshots and is refused instead of
-losing them. A failed migration leaves the VM (and its snapshot metadata) on the source.
+losing them. A failed migration leaves the VM (and its snapshot metadata) on the source; a
+successful one leaves nothing there: definition, NVRAM, TPM state and console log go.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import libvirt
 from lxml import etree
 
 from components import progress
-from components.providers.base import ProviderError
+from components.providers.base import ProviderError, found
+from components.providers.host_files import remove_files, serial_logs
 from components.providers.job_progress import job_progress
 from components.providers.pool import refresh_pool
 from components.providers.retry import retried
@@ -53,11 +56,9 @@ def describe(running: bool, settings: MigrationSettings) -> str:
 
 
 def _flags(settings: MigrationSettings, running: bool) -> int:
-    flags = (
-        libvirt.VIR_MIGRATE_PERSIST_DEST
-        | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE
-        | libvirt.VIR_MIGRATE_PEER2PEER
-    )
+    # No VIR_MIGRATE_UNDEFINE_SOURCE: libvirt's undefine-on-migrate keeps the source's NVRAM
+    # file; `_leave_source` undefines it with its NVRAM once the VM is on the destination.
+    flags = libvirt.VIR_MIGRATE_PERSIST_DEST | libvirt.VIR_MIGRATE_PEER2PEER
     if not running:
         return int(flags | libvirt.VIR_MIGRATE_OFFLINE)
     flags |= libvirt.VIR_MIGRATE_LIVE
@@ -88,15 +89,23 @@ def _params(settings: MigrationSettings) -> dict[str, object]:
     return params
 
 
-def _volume_disks(dom: libvirt.virDomain) -> list[tuple[str, str]]:
-    """(pool, volume) of each volume-backed disk in the domain's persistent definition."""
+def _volume_disks(dom: libvirt.virDomain, conn: libvirt.virConnect) -> list[tuple[str, str]]:
+    """(pool, volume) of each disk in the domain's persistent definition that is a pool
+    volume: named as one, or as the file of one (as the domain provider writes them)."""
     root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
-    found = []
-    for source in root.findall("devices/disk[@type='volume']/source"):
-        pool, volume = source.get("pool"), source.get("volume")
+    disks = []
+    for disk in root.findall("devices/disk"):
+        source = disk.find("source")
+        if source is None:
+            continue
+        pool, volume, path = source.get("pool"), source.get("volume"), source.get("file")
         if pool and volume:
-            found.append((pool, volume))
-    return found
+            disks.append((pool, volume))
+        elif path:
+            vol = found(partial(conn.storageVolLookupByPath, path), libvirt.VIR_ERR_NO_STORAGE_VOL)
+            if vol is not None:
+                disks.append((str(vol.storagePoolLookupByVolume().name()), str(vol.name())))
+    return disks
 
 
 def _copy_volume(src: libvirt.virConnect, dst: libvirt.virConnect, pool: str, volume: str) -> None:
@@ -161,6 +170,18 @@ def migrate(
     """Move `dom` from `src` to `dst`; return the domain on `dst` and what happened."""
     running = bool(dom.isActive())
     mode = describe(running, settings)
+    arrived = found(partial(dst.lookupByUUIDString, dom.UUIDString()), libvirt.VIR_ERR_NO_DOMAIN)
+    if arrived is not None and not running:
+        # An earlier run moved it and stopped before the source was cleaned up.
+        carried.restore_domain_stash(arrived)
+        _leave_source(dom, src)
+        return arrived, MigrationReport("completed earlier", 0.0, None, ())
+    if not running and _has_tpm(dom):
+        raise ProviderError(
+            f"domain {dom.name()} has an emulated TPM, whose state an offline migration "
+            "cannot carry (it lives in the source host's /var/lib/libvirt/swtpm); start the VM "
+            "so the move is a live migration, which carries it"
+        )
     if running and not settings.shared_storage and dom.snapshotNum(0) > 0:
         raise ProviderError(
             f"domain {dom.name()} has snapshots {sorted(dom.snapshotListNames(0))}, which a live "
@@ -172,7 +193,7 @@ def migrate(
     timer = _abort_after(dom, settings) if running else None
     try:
         if not running and not settings.shared_storage:
-            for pool, volume in _volume_disks(dom):
+            for pool, volume in _volume_disks(dom, src):
                 _copy_volume(src, dst, pool, volume)
         # Peer-to-peer: the source libvirtd drives the move; the domain is looked up on dst.
         flags = _flags(settings, running)
@@ -195,7 +216,29 @@ def migrate(
     if running and not target.isActive():
         raise ProviderError(f"domain {dom.name()} arrived on {dst_uri} but is not running")
     downtime = _downtime_ms(target) if running else None
+    _leave_source(dom, src)
     return target, MigrationReport(mode, seconds, downtime, tuple(moved))
+
+
+def _has_tpm(dom: libvirt.virDomain) -> bool:
+    root = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode())
+    return root.find("devices/tpm/backend[@type='emulator']") is not None
+
+
+def _leave_source(dom: libvirt.virDomain, src: libvirt.virConnect) -> None:
+    """Remove what the VM leaves on the source once it runs on the destination: its
+    definition, NVRAM, TPM state (carried by a live migration) and console log."""
+    logs = serial_logs(dom)
+    try:
+        dom.undefineFlags(
+            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        )
+        remove_files(src, logs)
+    except libvirt.libvirtError as err:
+        raise ProviderError(
+            f"domain {dom.name()} moved to the destination, but removing it from the source "
+            f"{src.getURI()} failed (run up again to finish): {err}"
+        ) from err
 
 
 def _abort_after(dom: libvirt.virDomain, settings: MigrationSettings) -> threading.Timer:

@@ -168,7 +168,8 @@ def keep_overlays(dom: libvirt.virDomain, merged: etree._Element) -> None:
 
 
 def as_desired_disks(dom: libvirt.virDomain, live: DomainSpec, desired: DomainSpec) -> DomainSpec:
-    """`live` with disks that are the desired volume behind snapshot overlays made equal."""
+    """`live` with disks that are the desired volume — as its file, or behind snapshot
+    overlays — made equal (the rest of such a disk, bus or format, still compares)."""
     if len(live.disks) != len(desired.disks):
         return live
     overlays = external_overlays(dom)
@@ -181,8 +182,12 @@ def as_desired_disks(dom: libvirt.virDomain, live: DomainSpec, desired: DomainSp
                 path = resolve(want.pool, want.volume)
             except libvirt.libvirtError:
                 path = None
-            if have.file in overlays.get(have.target, set()) or have.file == path:
+            if have.file in overlays.get(have.target, set()):
                 disks.append(want)
+                continue
+            if have.file == path:  # the provider writes volumes as their files
+                source = {"type": "volume", "pool": want.pool, "volume": want.volume, "file": None}
+                disks.append(have.model_copy(update=source))
                 continue
         disks.append(have)
     return live.model_copy(update={"disks": disks})

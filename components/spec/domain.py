@@ -3,7 +3,9 @@
 Memory and vCPUs come as current and maximum so growth up to the maximum can happen live
 (balloon, vCPU hotplug); the maximum itself only changes at the next boot. Disks reference
 pool volumes (`type='volume'`), so the same definition works on any host that has a pool of
-the same name — which is what moving a VM between hosts needs.
+the same name — which is what moving a VM between hosts needs. The domain provider writes
+a file-backed volume as the file it is (`type='file'`), so the host's confinement (DAC,
+AppArmor's virt-aa-helper) sees it and its backing chain; see providers/disk_files.py.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ _MAC_RE = re.compile(r"([0-9a-f]{2}:){5}[0-9a-f]{2}")
 class Disk(XmlModel):
     """A disk or CD-ROM backed by a pool volume (or, for adopted VMs, a plain file)."""
 
+    match_key = "target"
+
     type: Annotated[Literal["volume", "file", "block"], X("@type")] = "volume"
     device: Annotated[Literal["disk", "cdrom"], X("@device")] = "disk"
     driver: Annotated[Literal["qemu"], X("driver/@name")] = "qemu"
@@ -62,6 +66,8 @@ class Disk(XmlModel):
 
 class Interface(XmlModel):
     """A NIC on a libvirt network, a host bridge, or a host NIC (macvtap)."""
+
+    match_key = "mac"
 
     type: Annotated[Literal["network", "bridge", "direct"], X("@type")] = "network"
     mac: Annotated[str | None, X("mac/@address")] = None

@@ -127,6 +127,8 @@ class XmlModel(BaseModel):
         use_enum_values=True,
     )
     xml_tag: ClassVar[str] = ""
+    match_key: ClassVar[str | None] = None
+    """In a list, the field that says which existing element an entry is (`merge_into`)."""
 
     # ---- spec -> XML -------------------------------------------------------------------
     def to_element(self, tag: str | None = None) -> etree._Element:
@@ -158,7 +160,10 @@ class XmlModel(BaseModel):
 
         Used to change a defined object (or adopt one made by another tool) without losing
         the devices and defaults libvirt or the other tool put there: scalars are set,
-        nested models merged, lists replaced whole. Fields that are None are left alone
+        nested models merged, lists of models that name a `match_key` (disks by target,
+        NICs by MAC) merged entry by entry — so what libvirt assigned a device (its PCI
+        address, alias, boot order, driver tuning) survives a redefine — other lists
+        replaced whole. Fields that are None are left alone
         (libvirt's defaults), except those named in `unset` (wire names, e.g. fields the
         user removed from the spec), whose element or attribute is removed. When `adopting`
         an object made elsewhere, an empty list leaves the existing elements alone: not
@@ -171,8 +176,12 @@ class XmlModel(BaseModel):
             value = getattr(self, name)
             annotation = _unwrap_optional(info.annotation)
             steps, attr = _split(binding.path)
-            if _list_item(annotation) is not None and steps:
+            item = _list_item(annotation)
+            if item is not None and steps:
                 if adopting and not value:
+                    continue
+                if _is_model(item) and item.match_key is not None:
+                    _merge_entries(element, steps, item, value, adopting)
                     continue
                 _remove_all(element, steps)
             elif value is None:
@@ -261,6 +270,67 @@ class XmlModel(BaseModel):
         if node is None:
             return None
         return _get_scalar(node, attr, binding, annotation)
+
+
+def _merge_entries(
+    element: etree._Element,
+    steps: list[str],
+    item: type[XmlModel],
+    entries: list[XmlModel],
+    adopting: bool,
+) -> None:
+    """Merge each entry into the existing element it matches (a new one when none does),
+    drop existing elements no entry matches, and order them as the entries are."""
+    parent = _find_or_make(element, steps[:-1])
+    existing = parent.findall(steps[-1])
+    position = parent.index(existing[0]) if existing else len(parent)
+    placed = []
+    for entry, match in zip(entries, _matches(existing, entries, item), strict=True):
+        node = match if match is not None else _make_child(parent, steps[-1])
+        if match is None:
+            entry.write_into(node)
+        else:
+            # The entry describes its element whole: its unset fields are removed (a disk
+            # that was a pool volume and is now a file loses its pool and volume).
+            unset = [
+                name
+                for name, info in item.model_fields.items()
+                if name != item.match_key
+                and getattr(entry, name) is None
+                and _binding(info.metadata) is not None
+            ]
+            entry.merge_into(node, unset, adopting=adopting)
+        placed.append(node)
+    for node in existing:
+        parent.remove(node)
+    for offset, node in enumerate(placed):
+        parent.insert(position + offset, node)
+
+
+def _matches(
+    existing: list[etree._Element], entries: list[XmlModel], item: type[XmlModel]
+) -> list[etree._Element | None]:
+    """For each entry, the existing element with its key; entries without a key (a NIC
+    whose MAC libvirt chose) take the remaining elements in order."""
+    key = item.match_key
+    assert key is not None
+    info = item.model_fields[key]
+    binding = _binding(info.metadata)
+    assert binding is not None
+    annotation = _unwrap_optional(info.annotation)
+    free = {id(node): node for node in existing}
+    keys = {id(node): item._read_field(node, binding, annotation) for node in existing}
+    matched: list[etree._Element | None] = []
+    for entry in entries:
+        want = getattr(entry, key)
+        node = next((n for n in free.values() if want is not None and keys[id(n)] == want), None)
+        if node is not None:
+            del free[id(node)]
+        matched.append(node)
+    for index, entry in enumerate(entries):
+        if matched[index] is None and getattr(entry, key) is None and free:
+            matched[index] = free.pop(next(iter(free)))
+    return matched
 
 
 def _remove_all(element: etree._Element, steps: list[str]) -> None:

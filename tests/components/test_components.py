@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from components.kvm_host import KvmHost, set_host_probe
+from components.host_inspection import LibvirtInspector, host_inspector
+from components.kvm_host import KvmHost, host_probe, libvirt_probe, set_host_probe
 from components.nat_network import NatNetwork
 from components.providers.host_facts import DomainTypeChoice
 from components.storage_pool import StoragePool
@@ -108,7 +109,6 @@ def test_host_check_warns_when_vms_fall_back_to_qemu(caplog):
 
     with caplog.at_level(logging.WARNING):
         run_program(program)
-    set_host_probe(None)
     assert "host hv1: VMs will run under qemu: no vmx/svm on qemu:///system" in caplog.text
 
 
@@ -122,5 +122,16 @@ def test_unreachable_host_is_a_warning_at_preview(caplog):
 
     with caplog.at_level(logging.WARNING):
         run_program(program)
-    set_host_probe(None)
     assert "cannot check hardware virtualisation" in caplog.text
+
+
+def test_switching_host_checks_off_in_a_test():
+    """Turned off here; `tests/conftest.py` puts them back after the test."""
+    set_host_probe(None)
+    assert host_probe() is None and host_inspector() is None
+
+
+def test_host_checks_are_on_again_in_the_next_test():
+    """The real probe and inspector are what later tests (and a real preview) get."""
+    assert host_probe() is libvirt_probe
+    assert isinstance(host_inspector(), LibvirtInspector)

@@ -9,6 +9,7 @@ Fixtures:
     session_prefix  session  prefix of every name this session gives libvirt objects
     name_prefix     function a unique prefix for one test's libvirt names, like 'kt1a2003-'
     lab_scratch     function a new empty dir visible at the same path to test and hosts
+    bare_lab_host   session  a host of a lab of its own with no UEFI firmware and no swtpm
 
 Environment:
     KVM_TEST_URI    use this existing libvirt host instead of starting a lab
@@ -18,7 +19,8 @@ Environment:
     KVM_TEST_CACHE  cache dir of the tiny guest (default /var/cache/kvm-pulumi-tests)
 
 At the end of the session the `lab` fixture fails if any host still holds a libvirt object
-named with `session_prefix` (a test leaked it) or if the machine's own firewall rules or
+named with `session_prefix` or a file a VM or pool should have taken with it (NVRAM, console
+log, pool directory, TPM state; see `leaks.py`), or if the machine's own firewall rules or
 forwarding settings changed (the lab leaked out of its network namespace).
 """
 
@@ -41,7 +43,9 @@ from tests.lab.leaks import leftovers
 from tests.lab.prerequisites import LabSetupError
 from tests.lab.root_network import RootNetworkState
 
-LAB_FIXTURES = frozenset({"lab", "lab_hosts", "lab_host", "lab_host_pair", "lab_scratch"})
+LAB_FIXTURES = frozenset(
+    {"lab", "lab_hosts", "lab_host", "lab_host_pair", "lab_scratch", "bare_lab_host"}
+)
 LAB_MARKER = "lab: needs the lab of simulated libvirt hosts (real libvirtd + qemu, TCG)"
 
 # "kt" + 3 hex digits; a test adds 3 more and "-". Short, because libvirt names end up in
@@ -85,6 +89,15 @@ def lab(session_prefix: str) -> Iterator[Lab]:
 
 
 @pytest.fixture(scope="session")
+def bare_lab_host(session_prefix: str) -> Iterator[LabHost]:
+    """A host lacking UEFI firmware and swtpm (a lab of its own, started on first use)."""
+    if os.environ.get("KVM_TEST_URI"):
+        pytest.skip("needs a lab host without firmware and swtpm; KVM_TEST_URI is a real host")
+    for lab in _private_lab(session_prefix, 1, bare=True):
+        yield lab.hosts[0]
+
+
+@pytest.fixture(scope="session")
 def lab_hosts(lab: Lab) -> list[LabHost]:
     """All hosts of the lab (one with KVM_TEST_URI)."""
     return list(lab.hosts)
@@ -121,11 +134,12 @@ def tiny_guest() -> TinyGuest:
         pytest.fail(str(error), pytrace=False)
 
 
-def _private_lab(prefix: str) -> Iterator[Lab]:
+def _private_lab(prefix: str, hosts: int | None = None, *, bare: bool = False) -> Iterator[Lab]:
     before = RootNetworkState.capture()
     try:
         lab = Lab.start(
-            _host_count(),
+            _host_count() if hosts is None else hosts,
+            bare=bare,
             base_dir=Path(os.environ["KVM_LAB_DIR"]) if os.environ.get("KVM_LAB_DIR") else None,
             keep_directory=os.environ.get("KVM_LAB_KEEP") == "1",
         )
@@ -165,7 +179,7 @@ def _leak_problems(lab: Lab, prefix: str) -> list[str]:
             found.append(f"{host.name}: leak check could not connect to {host.uri}: {error}")
     if not found:
         return []
-    return [f"libvirt objects named {prefix}* left behind by tests:", *found]
+    return [f"libvirt objects or files named {prefix}* left behind by tests:", *found]
 
 
 def _host_count() -> int:

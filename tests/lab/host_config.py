@@ -20,6 +20,7 @@ PRIVATE_MOUNTS: Mapping[str, str] = {
     "lib": "/var/lib/libvirt",
     "log": "/var/log/libvirt",
     "cache": "/var/cache/libvirt",
+    "log-swtpm": "/var/log/swtpm",  # swtpm's logs, which libvirt keeps outside its own dirs
 }
 
 SYSTEM_CONFIG = Path("/etc/libvirt")
@@ -40,9 +41,13 @@ def new_host_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def prepare_host_dir(directory: Path, *, host_uuid: str, migration_ports: tuple[int, int]) -> None:
-    """Lay out `directory` for one host: private dirs, config files and `nsinit.sh`."""
-    for sub in ("run", "lib/images", "lib/qemu", "log/qemu", "cache"):
+def prepare_host_dir(
+    directory: Path, *, host_uuid: str, migration_ports: tuple[int, int], bare: bool = False
+) -> None:
+    """Lay out `directory` for one host: private dirs, config files and `nsinit.sh`.
+
+    A `bare` host has neither UEFI firmware nor swtpm (see `nsinit_script`)."""
+    for sub in ("run", "lib/images", "lib/qemu", "log/qemu", "log-swtpm", "cache"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     etc = directory / "etc"
     shutil.copytree(SYSTEM_CONFIG, etc, symlinks=True)
@@ -54,17 +59,28 @@ def prepare_host_dir(directory: Path, *, host_uuid: str, migration_ports: tuple[
     )
     (etc / "virtlogd.conf").write_text('log_outputs = "3:file:/var/log/libvirt/virtlogd.log"\n')
     (etc / "qemu.conf").write_text(_qemu_conf(migration_ports))
-    (directory / "nsinit.sh").write_text(nsinit_script(directory))
+    (directory / "nsinit.sh").write_text(nsinit_script(directory, bare=bare))
+    hook = etc / "hooks" / "qemu"
+    hook.parent.mkdir()
+    hook.write_text(confinement_hook(directory / CONFINEMENT_DIR))
+    hook.chmod(0o755)
+
+
+QEMU_USER = "libvirt-qemu"
+QEMU_GROUP = "libvirt-qemu"
+"""Who QEMU runs as on a stock Debian/Ubuntu host (and so in the lab)."""
 
 
 def _qemu_conf(migration_ports: tuple[int, int]) -> str:
-    # No cgroups, namespaces or security labels: the lab runs beside the machine's own setup
-    # (no systemd), and every file it touches belongs to root anyway.
+    # Like a stock host: QEMU runs unprivileged and the DAC driver hands it (dynamic
+    # ownership) every file the domain names, so a file QEMU cannot reach fails a test here
+    # as it would fail on a real host. No AppArmor (not in this kernel: the confinement test
+    # runs virt-aa-helper's dry run instead), no cgroups or namespaces (no systemd here).
     low, high = migration_ports
     return (
-        'user = "root"\n'
-        'group = "root"\n'
-        "dynamic_ownership = 0\n"
+        f'user = "{QEMU_USER}"\n'
+        f'group = "{QEMU_GROUP}"\n'
+        "dynamic_ownership = 1\n"
         'security_driver = "none"\n'
         "cgroup_controllers = [ ]\n"
         "namespaces = [ ]\n"
@@ -73,7 +89,49 @@ def _qemu_conf(migration_ports: tuple[int, int]) -> str:
     )
 
 
-def nsinit_script(directory: Path) -> str:
+CONFINEMENT_DIR = "confinement"
+"""Host subdirectory where the qemu hook keeps each started domain's XML and profile."""
+VIRT_AA_HELPER = "/usr/lib/libvirt/virt-aa-helper"
+
+
+def confinement_hook(records: Path) -> str:
+    """libvirt's qemu hook: once a domain has started, keep its live XML and the AppArmor
+    profile `virt-aa-helper` would write for it (its dry run, which needs no AppArmor in the
+    kernel), as `<name>.<ns>.xml|.profile|.rc` (`.rc` last: the record is complete). The dry
+    run prints the profile's rules on stderr.
+
+    The hook runs in the host's mount namespace, while every file the domain names exists,
+    which is where and when a stock host runs virt-aa-helper. It must print nothing: libvirt
+    reads a `migrate` hook's output as a replacement XML.
+    """
+    out = shlex.quote(str(records))
+    return f"""#!/bin/sh
+[ "$2" = started ] && [ "$3" = begin ] || exit 0
+mkdir -p {out}
+base={out}/"$1.$(date +%s%N)"
+cat > "$base.xml"
+uuid=$(sed -n 's:.*<uuid>\\(.*\\)</uuid>.*:\\1:p' "$base.xml" | head -n 1)
+{VIRT_AA_HELPER} -d -r -u "libvirt-$uuid" < "$base.xml" > "$base.profile" 2>&1
+echo $? > "$base.rc"
+exit 0
+"""
+
+
+BARE_HIDDEN_DIRS = ("/usr/share/qemu/firmware", "/usr/share/OVMF")
+"""What a bare host lacks: UEFI images and the descriptors libvirt finds them by..."""
+BARE_HIDDEN_PROGRAMS = ("/usr/bin/swtpm",)
+"""... and swtpm, without which libvirt offers no emulated TPM."""
+
+
+def _hide_script(directory: Path) -> str:
+    empty = directory / "bare-empty"
+    empty.mkdir(exist_ok=True)
+    lines = [f"mount --bind {shlex.quote(str(empty))} {d}" for d in BARE_HIDDEN_DIRS]
+    lines += [f"[ ! -e {p} ] || mount --bind /dev/null {p}" for p in BARE_HIDDEN_PROGRAMS]
+    return "\n".join(lines)
+
+
+def nsinit_script(directory: Path, *, bare: bool = False) -> str:
     """The script run as PID 1 of the host's PID namespace.
 
     It bind-mounts the private dirs, starts virtlogd and libvirtd, and stays until libvirtd
@@ -85,6 +143,8 @@ def nsinit_script(directory: Path) -> str:
         f"mount --bind {shlex.quote(str(directory / sub))} {target}"
         for sub, target in PRIVATE_MOUNTS.items()
     )
+    if bare:  # hidden in this host's mount namespace only
+        mounts += "\n" + _hide_script(directory)
     return f"""set -e
 {mounts}
 set +e

@@ -20,10 +20,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from tests.lab.host_config import ensure_mount_points
+from tests.lab.host_config import QEMU_USER, ensure_mount_points
 from tests.lab.lab_host import LabHost, serial_log_inside
 from tests.lab.netns import NetworkNamespace
-from tests.lab.prerequisites import LAB_PROGRAMS, LabSetupError, require_programs, require_root
+from tests.lab.prerequisites import (
+    LAB_PROGRAMS,
+    LabSetupError,
+    require_programs,
+    require_root,
+    require_user,
+)
 from tests.lab.registry import LabLease, sweep_stale_labs
 
 __all__ = ["Lab", "LabHost", "serial_log_inside"]
@@ -70,8 +76,11 @@ class Lab:
         base_dir: Path | None = None,
         timeout: float = START_TIMEOUT,
         keep_directory: bool = False,
+        bare: bool = False,
     ) -> Lab:
         """Start `n_hosts` hosts (named a, b, c, ...) in parallel and wait until all answer.
+
+        `bare` hosts lack UEFI firmware and swtpm (for tests of the preview's host checks).
 
         Must run on a thread that outlives the lab: the hosts die with the thread that
         started them (so a killed test run leaves no libvirtd behind).
@@ -80,6 +89,7 @@ class Lab:
             raise ValueError(f"n_hosts must be 1..26, got {n_hosts}")
         require_root("the lab")
         require_programs(LAB_PROGRAMS, "the lab")
+        require_user(QEMU_USER, "the lab")
         sweep_stale_labs()
         ensure_mount_points()
         lab_id = f"kvmlab-{os.getpid()}-{secrets.token_hex(3)}"
@@ -96,7 +106,8 @@ class Lab:
                 host = LabHost.in_directory(name, directory / name)
                 lab.hosts.append(host)
                 low = MIGRATION_PORT_BASE + index * MIGRATION_PORTS_PER_HOST
-                host.launch(lab.network_namespace, (low, low + MIGRATION_PORTS_PER_HOST - 1))
+                ports = (low, low + MIGRATION_PORTS_PER_HOST - 1)
+                host.launch(lab.network_namespace, ports, bare=bare)
             _wait_all_ready(lab.hosts, timeout)
         except BaseException:
             lab.stop()
@@ -131,7 +142,9 @@ class Lab:
         """A new empty directory with the same path for the test process and every host."""
         parent = self.directory / "scratch"
         parent.mkdir(exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{label}-", dir=parent))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=parent))
+        scratch.chmod(0o755)  # mkdtemp makes 0700; QEMU (libvirt-qemu) must traverse it
+        return scratch
 
     def run_in_netns(self, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
         """Run `argv` in the lab's network namespace (e.g. `ip link`, `nft list ruleset`).

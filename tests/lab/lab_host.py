@@ -91,11 +91,18 @@ class LabHost:
         except FileNotFoundError:
             return ""
 
-    def launch(self, netns: NetworkNamespace, migration_ports: tuple[int, int]) -> None:
+    def launch(
+        self, netns: NetworkNamespace, migration_ports: tuple[int, int], *, bare: bool = False
+    ) -> None:
         """Write the host's files and start its namespace init; `wait_ready` waits for it."""
         if self.directory is None:
             raise LabSetupError(f"{self.name} is an external host; it cannot be launched")
-        prepare_host_dir(self.directory, host_uuid=new_host_uuid(), migration_ports=migration_ports)
+        prepare_host_dir(
+            self.directory,
+            host_uuid=new_host_uuid(),
+            migration_ports=migration_ports,
+            bare=bare,
+        )
         argv = [
             "setpriv", "--pdeathsig", "KILL",  # the host dies with the thread that started it
             *netns.exec_prefix(),

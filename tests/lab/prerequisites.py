@@ -7,6 +7,7 @@ would hide that. So a missing program raises `LabSetupError` naming the package.
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 from collections.abc import Mapping
 
@@ -69,3 +70,14 @@ def require_root(purpose: str) -> None:
     """Namespaces, bind mounts and a system libvirtd need root; say so instead of failing later."""
     if os.geteuid() != 0:
         raise LabSetupError(f"{purpose} must run as root (uid 0); running as uid {os.geteuid()}")
+
+
+def require_user(name: str, purpose: str) -> None:
+    """Lab hosts run QEMU as this user (like a stock host); say how to get it when missing."""
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        raise LabSetupError(
+            f"{purpose} runs QEMU as user {name!r}, which does not exist here. Install "
+            "libvirt-daemon-system, or run scripts/install-system-deps (it creates the user)"
+        ) from None

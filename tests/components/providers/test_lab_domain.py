@@ -137,7 +137,9 @@ def test_vm_lifecycle(
             assert live_owner(conn.lookupByUUIDString(uuid)) is not None
         assert live.get("type") == "qemu"
         assert live.find("devices/interface/source").get("network") == net
-        assert live.find("devices/disk/source").get("volume") == disk_vol
+        # Written as its file, so the DAC driver and virt-aa-helper see it and its base.
+        assert live.find("devices/disk").get("type") == "file"
+        assert live.find("devices/disk/source").get("file") == disk.outputs["path"]
         assert vm.outputs["resolvedDomainType"] == "qemu"
         assert domains.read(vm)[0] == uuid
         assert domains.provider.diff(uuid, vm.outputs, vm.inputs).changes is False
@@ -184,10 +186,12 @@ def test_vm_lifecycle(
         assert vm.outputs["pendingRestart"] is False
         assert domains.read(vm)[1]["running"] is False
 
-        # ---- delete: the domain goes, its disks stay ----------------------------------------
+        # ---- delete: the domain goes with its console log, its disks stay ------------------
+        assert log_path.exists()
         domains.delete(vm)
         with connection(host) as conn:
             assert name not in [d.name() for d in conn.listAllDomains(0)]
+        assert not log_path.exists(), "the console log went with the VM"
         assert domains.read(vm)[0] is None
         assert volume_names(host, pool) == sorted([base_vol, disk_vol])
         assert os.path.exists(disk.outputs["path"])
@@ -227,3 +231,75 @@ def test_foreign_domain_is_not_deleted(
             DomainProvider().delete(uuid, props)
         with connection(lab_host) as conn:
             assert conn.lookupByName(name).UUIDString() == uuid
+
+
+def _pci_slots(host: LabHost, uuid: str) -> dict[str, str]:
+    """Disk target / NIC MAC / device kind → the PCI slot libvirt gave it."""
+    slots = {}
+    for device in inactive_xml(host, uuid).iterfind("devices/*"):
+        address = device.find("address[@type='pci']")
+        if address is None:
+            continue
+        target, mac = device.find("target"), device.find("mac")
+        key = (
+            target.get("dev")
+            if target is not None and target.get("dev")
+            else mac.get("address")
+            if mac is not None
+            else f"{device.tag}:{device.get('type') or device.get('model')}:{device.get('index')}"
+        )
+        slots[key] = f"{address.get('bus')}:{address.get('slot')}.{address.get('function')}"
+    return slots
+
+
+def test_redefine_keeps_every_devices_pci_address(
+    lab_host: LabHost, tiny_guest: TinyGuest, name_prefix: str, lab_scratch: Path
+) -> None:
+    """A restart-needing change and a NIC added: libvirt must not renumber the devices (a
+    guest's NIC names follow their PCI slots)."""
+    host, pool, net = lab_host, f"{name_prefix}pool", f"{name_prefix}net"
+    pools, volumes = Engine(StoragePoolProvider()), Engine(VolumeProvider())
+    networks, domains = Engine(NetworkProvider()), Engine(DomainProvider())
+    with cleaned(host, name_prefix):
+        pool_res = pools.create(pool_inputs(host.uri, pool, str(lab_scratch / "pool")))
+        vols = [
+            volumes.create(
+                volume_inputs(host.uri, pool, f"{name_prefix}{n}.qcow2", capacityBytes=MIB)
+            )
+            for n in ("a", "b")
+        ]
+        net_res = networks.create(
+            network_inputs(
+                host.uri, net, subnet=subnet_for(name_prefix), bridgeName=f"{name_prefix}br"
+            )
+        )
+        first_nic = {"network": net, "mac": "52:54:00:00:11:01"}
+        props = tiny_domain(
+            host,
+            tiny_guest,
+            f"{name_prefix}vm",
+            "pci",
+            running=False,
+            disks=[
+                {"pool": pool, "volume": f"{name_prefix}{n}.qcow2", "target": t}
+                for n, t in (("a", "vda"), ("b", "vdb"))
+            ],
+            interfaces=[first_nic],
+        )
+        vm = domains.create(props)
+        before = _pci_slots(host, vm.id)
+        assert {"vda", "vdb", "52:54:00:00:11:01"} <= before.keys()
+
+        second_nic = {"network": net, "mac": "52:54:00:00:11:02"}
+        props = {**props, "maxMemoryMib": 384, "interfaces": [first_nic, second_nic]}
+        domains.update(vm, props)
+        after = _pci_slots(host, vm.id)
+        assert inactive_xml(host, vm.id).findtext("memory") == str(384 * 1024)
+        assert {key: after.get(key) for key in before} == before
+        assert "52:54:00:00:11:02" in after and after["52:54:00:00:11:02"] not in before.values()
+
+        domains.delete(vm)
+        networks.delete(net_res)
+        for vol in vols:
+            volumes.delete(vol)
+        pools.delete(pool_res)

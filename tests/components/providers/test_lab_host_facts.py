@@ -119,7 +119,11 @@ def test_ssh_options_reach_libvirts_ssh_transport(lab_host: LabHost, lab_scratch
     """The URI KvmHost builds, opened by libvirt's qemu+ssh transport: user, port, key file
     and noVerify arrive as the ssh options libvirt documents, and the facts come back."""
     if shutil.which("nc") is None:
-        pytest.skip("needs nc (libvirt's ssh transport proxies through it here)")
+        pytest.fail(
+            "needs nc (libvirt's ssh transport proxies through it): apt-get install "
+            "netcat-openbsd, or run scripts/install-system-deps",
+            pytrace=False,
+        )
     socket = parse_host_uri(lab_host.uri).param("socket") or "/run/libvirt/libvirt-sock"
     log = lab_scratch / "ssh-args"
     fake = lab_scratch / "ssh"

@@ -321,3 +321,42 @@ def test_network_without_or_with_other_ownership_is_not_deleted(node_uri: str) -
     assert conn.networkLookupByName("ours").isActive()
     engine.delete(res)
     assert [n.name() for n in conn.listAllNetworks()] == ["wan"]
+
+
+# ---- disks as files ------------------------------------------------------------------------
+
+
+def test_volume_disks_are_written_as_their_files_and_read_back_as_volumes(node_uri: str) -> None:
+    """virt-aa-helper cannot resolve `type='volume'`: the domain names the file; `read` maps
+    it back to the volume, so there is no drift — but a real change to the disk still is."""
+    make_pool(node_uri)
+    vol = Engine(VolumeProvider()).create(
+        volume_inputs(node_uri, "pool", "vm.qcow2", capacityBytes=GIB)
+    )
+    engine = Engine(DomainProvider())
+    disks = [{"pool": "pool", "volume": "vm.qcow2", "target": "vda"}]
+    res = engine.create(domain_inputs(node_uri, "web", disks=disks))
+    dom = connect(node_uri).lookupByName("web")
+    disk = etree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).encode()).find(
+        "devices/disk"
+    )
+    assert disk.get("type") == "file"
+    assert dict(disk.find("source").attrib) == {"file": vol.outputs["path"]}
+
+    _, outs = engine.read(res)
+    assert outs["disks"][0]["volume"] == "vm.qcow2"
+    assert engine.provider.diff(res.id, outs, res.inputs).changes is False
+
+    connect(node_uri).defineXML(
+        dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE).replace("bus='virtio'", "bus='sata'")
+    )
+    _, outs = engine.read(res)
+    assert outs["disks"][0]["bus"] == "sata", "a changed bus on the same file is drift"
+
+
+def test_a_disk_volume_that_does_not_exist_fails_naming_it(node_uri: str) -> None:
+    make_pool(node_uri)
+    disks = [{"pool": "pool", "volume": "absent.qcow2", "target": "vda"}]
+    with pytest.raises(ProviderError, match=r"disk volume 'absent\.qcow2' does not exist in pool"):
+        Engine(DomainProvider()).create(domain_inputs(node_uri, "web", disks=disks))
+    assert "web" not in [d.name() for d in connect(node_uri).listAllDomains(0)]

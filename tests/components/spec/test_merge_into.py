@@ -1,8 +1,9 @@
 """`merge_into`: a spec written over an existing definition keeps what it does not model.
 
 That is how a defined VM is changed (or one made by another tool adopted) without losing
-the devices libvirt or the other tool added: scalars set, lists replaced whole, false flags
-removed, everything else left alone.
+the devices libvirt or the other tool added: scalars set, disks and NICs merged into the
+element they match (target, MAC), other lists replaced whole, false flags removed,
+everything else left alone.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def test_any_domain_merge_keeps_extras_and_reads_back_as_the_spec(spec: DomainSp
     assert DomainSpec.from_element(root, **_lifecycle(spec)) == spec
 
 
-def test_lists_are_replaced_whole() -> None:
+def test_entries_matching_nothing_replace_the_old_ones() -> None:
     spec = KERNEL_BOOT_VM.model_copy(
         update={
             "disks": [Disk(pool="default", volume="new.qcow2", target="vdc")],
