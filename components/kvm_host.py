@@ -21,6 +21,7 @@ from components.host_inspection import (
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.resources import LibvirtHostFacts
 from components.spec.changes import CONNECTION_KEY
+from components.spec.names import default_libvirt_name
 
 HostProbe = Callable[[str], DomainTypeChoice]
 """Given a libvirt URI, decide the domain type (connects to the host)."""
@@ -98,7 +99,9 @@ class KvmHost(pulumi.ComponentResource):
         if config.domain_type == "auto" and _probe is not None:
             self._check_domain_type(_probe)
         self.facts_resource = LibvirtHostFacts(
-            f"{name}-facts", {CONNECTION_KEY: self.uri}, pulumi.ResourceOptions(parent=self)
+            f"{name}-facts",
+            {CONNECTION_KEY: self.uri, "stackPrefix": default_libvirt_name(pulumi.get_stack(), "")},
+            pulumi.ResourceOptions(parent=self),
         )
         self.facts = self.facts_resource.facts
         self.register_outputs(

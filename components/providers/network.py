@@ -14,6 +14,7 @@ import libvirt
 import pulumi
 from lxml import etree
 
+from components.providers import takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -122,11 +123,10 @@ def comparable(live: NetworkSpec, desired: NetworkSpec) -> NetworkSpec:
 def _refuse_foreign_users(
     conn: libvirt.virConnect, label: str, network: str, owner: Ownership | None
 ) -> None:
-    """Running domains of other owners would lose their network: refuse, naming them."""
+    """Domains of other owners, running or stopped, would lose their network (a stopped one
+    could never start again): refuse, naming them."""
     foreign = []
     for attachment in attachments(conn, network):
-        if not attachment.active:
-            continue
         dom = conn.lookupByName(attachment.domain)
         tag = live_owner(dom)
         if (
@@ -141,8 +141,8 @@ def _refuse_foreign_users(
             foreign.append(attachment.domain)
     if foreign:
         raise ProviderError(
-            f"{label} is used by running domains {sorted(set(foreign))} that this stack does "
-            "not manage; not deleting it (detach them first)"
+            f"{label} is used by domains {sorted(set(foreign))} (running or stopped) that "
+            "this stack does not manage; not deleting it (detach them first)"
         )
 
 
@@ -159,10 +159,9 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
     ) -> tuple[str, Props]:
         existing = lookup_network(conn, spec.name)
         if existing is not None and not props.get(ADOPT_KEY):
-            raise ProviderError(
-                f"a network named {spec.name!r} already exists on {conn.getURI()}; set "
-                "adopt: true to manage it with this stack, or choose another name"
-            )
+            if not takeover.owned_by_this_resource(_persistent(existing).ownership, spec.ownership):
+                raise takeover.refuse_existing("network", spec.name, f" on {conn.getURI()}")
+            takeover.announce("network", spec.name, conn.getURI())
         if existing is not None:
             root = etree.fromstring(persistent_xml(existing).encode())
             spec.merge_into(root, adopting=True)
