@@ -236,7 +236,13 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
             live = live.model_copy(update={"capacity_bytes": None})
         if desired.backing_format is None:
             live = live.model_copy(update={"backing_format": None})
-        return live, self._computed(vol)
+        computed = self._computed(vol)
+        if "allocationBytes" in props:
+            # What the guest writes is not drift: `allocationBytes` stays the allocation the
+            # volume had when the stack made or last changed it (a refresh of every running
+            # VM's disks would otherwise report a change every day).
+            computed["allocationBytes"] = props["allocationBytes"]
+        return live, computed
 
     def update_object(
         self,

@@ -9,7 +9,10 @@ exactly what the state lists (no duplicate, no orphan domain, volume or file).
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,8 +110,43 @@ def estate_stack(
     try:
         yield harness
     finally:
-        if harness.state.resources(custom_only=True):
-            harness.destroy()
+        try:
+            if harness.state.resources(custom_only=True):
+                harness.destroy()
+        finally:
+            purge(host.uri, prefix)
+
+
+def purge(uri: str, prefix: str) -> None:
+    """Remove whatever a failed scenario left under `prefix` (the session's leak check
+    would fail on it, and the next scenario must start clean)."""
+    conn = libvirt.open(uri)
+    try:
+        for dom in conn.listAllDomains(0):
+            if dom.name().startswith(prefix):
+                if dom.isActive():
+                    dom.destroy()
+                dom.undefineFlags(
+                    libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                    | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                    | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                )
+        for pool in conn.listAllStoragePools(0):
+            if not pool.name().startswith(prefix):
+                continue
+            if pool.isActive():
+                pool.refresh(0)
+                for vol in pool.listAllVolumes(0):
+                    vol.delete(0)
+                pool.destroy()
+            pool.undefine()
+        for net in conn.listAllNetworks(0):
+            if net.name().startswith(prefix):
+                if net.isActive():
+                    net.destroy()
+                net.undefine()
+    finally:
+        conn.close()
 
 
 def inventory(uri: str, prefix: str) -> dict[str, set[str]]:
@@ -191,3 +229,19 @@ def fail_once_after(
 
     monkeypatch.setattr(owner, attr, wrapper)
     return fired
+
+
+def rerun(harness: Harness, scenario: str) -> float:
+    """The rerun after a fault: one `up`, which must succeed; returns its wall time.
+
+    With `KVM_FAULT_TIMINGS=<file>` (set by `bench/fault_reruns.py`) each rerun appends a
+    JSON line `{scenario, seconds}` to that file: the benchmark's figures.
+    """
+    begun = time.monotonic()
+    harness.up()
+    seconds = time.monotonic() - begun
+    target = os.environ.get("KVM_FAULT_TIMINGS")
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"scenario": scenario, "seconds": round(seconds, 2)}) + "\n")
+    return seconds
