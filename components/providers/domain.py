@@ -29,6 +29,7 @@ from components.providers.base import (
     has_unknowns,
 )
 from components.providers.connection import connect
+from components.providers.drift import with_live_drift
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
@@ -188,6 +189,9 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             running=bool(dom.isActive()),
             **{key: getattr(desired, key) for key in SETTINGS_OUTSIDE_LIBVIRT},
         )
+        if dom.isActive():
+            running = DomainSpec.from_xml(dom.XMLDesc(0))
+            live = with_live_drift(live, running, desired, ("memory_mib", "vcpus"))
         return comparable(domain_guard.as_desired_disks(dom, live, desired), desired), {
             "uuid": id_,
             "pendingRestart": has_pending_changes(dom, live),
