@@ -50,6 +50,9 @@ class HostConfig(ConfigModel):
     pools under it are shared, so VMs migrate without copying their disks."""
     maintenance: bool = False
     """Move every VM off this host (to the other hosts with room) and place none on it."""
+    down: bool = False
+    """The host is down on purpose: nothing on it is read or changed; its resources are
+    left as they are (an unreachable host not marked down fails the preview)."""
 
     @model_validator(mode="after")
     def _ssh_fits_uri(self) -> Self:

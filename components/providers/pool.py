@@ -77,7 +77,7 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
     ) -> tuple[str, Props]:
         """A pool of our name and definition that was never started, or holds no volume, is
         what an interrupted create left: finish making it. Anything else is refused."""
-        live = PoolSpec.from_xml(pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE))
+        live = PoolSpec.from_xml(pool.XMLDesc(0))
         if (live.type, live.path) != (spec.type, spec.path) or (
             pool.isActive() and pool.numOfVolumes() > 0
         ):
