@@ -66,6 +66,9 @@ class PoolConfig(ConfigModel):
     path: str
     hosts: list[str] | None = None
     libvirt_name: LibvirtName | None = None
+    adopt: bool = False
+    """Take over an existing libvirt object of this name (made by another tool or by hand):
+    our settings are merged into it, devices we do not model are kept."""
 
     @model_validator(mode="after")
     def _absolute(self) -> Self:
@@ -179,6 +182,14 @@ class VmSettings(ConfigModel):
     rebuild: int = Field(default=0, ge=0)
     """Bump to rebuild the root disk from the template's current image (its data is lost;
     data disks are kept)."""
+    libvirt_name: LibvirtName | None = None
+    """The domain's name in libvirt (default `<stack>-<name>`); its disks and seed are
+    named after it."""
+    root_disk_libvirt_name: LibvirtName | None = None
+    """The root volume's name in libvirt; default `<the VM's libvirt name>-root.qcow2`."""
+    adopt: bool = False
+    """Take over an existing domain, root and data disks and seed of these names (made by
+    another tool or by hand) instead of refusing them."""
 
     @model_validator(mode="after")
     def _unique_data_disks(self) -> Self:
