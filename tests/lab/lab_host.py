@@ -169,6 +169,25 @@ class LabHost:
                 raise LabSetupError(f"{self.name}: libvirtd {daemon} survived SIGKILL")
             time.sleep(0.02)
 
+    def run_inside(
+        self, argv: list[str], *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `argv` in this host's mount namespace (e.g. mount a small tmpfs for a pool
+        that fills up: mounts made outside do not reach a host); raises on failure when
+        `check`."""
+        if self.directory is None or self.process is None:
+            raise LabSetupError(f"{self.name}: only a launched lab host has a namespace")
+        init = _first_child(self.process.pid)
+        if init is None:
+            raise LabSetupError(f"{self.name}: the host's namespace init is gone")
+        return subprocess.run(
+            ["nsenter", "-t", str(init), "-m", *argv],
+            capture_output=True,
+            text=True,
+            check=check,
+            env={**os.environ, "PATH": search_path()},
+        )
+
     def restart_libvirtd(self, timeout: float = 30.0) -> None:
         """Start libvirtd again after `kill_libvirtd` and wait until it answers."""
         assert self.directory is not None
