@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import libvirt
-import pytest
 
 from tests.e2e.faults.estate import estate_stack, inventory
 from tests.lab.guest import TinyGuest
@@ -20,17 +18,7 @@ def test_running_vm_is_shut_down_gracefully_before_it_is_deleted(
     lab_scratch: Path,
     tiny_guest: TinyGuest,
     name_prefix: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[str] = []
-    for method in ("shutdown", "destroy"):
-        original = getattr(libvirt.virDomain, method)
-
-        def spy(self: libvirt.virDomain, *args: Any, _m: str = method, _o: Any = original) -> Any:
-            calls.append(_m)
-            return _o(self, *args)
-
-        monkeypatch.setattr(libvirt.virDomain, method, spy)
     with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 250) as stack:
         vm = stack.config["vms"][0]
         vm["dataDisks"][0]["retainOnDelete"] = True
@@ -41,8 +29,9 @@ def test_running_vm_is_shut_down_gracefully_before_it_is_deleted(
         begun = time.monotonic()
         stack.up()
         took = time.monotonic() - begun
-        assert calls[:2] == ["shutdown", "destroy"], calls
-        assert took >= 3, "the guest ignores ACPI: forced off only after the timeout"
+        # The tiny guest ignores ACPI: a graceful shutdown waits the whole timeout before
+        # forcing it off (a plain destroy would take a fraction of a second).
+        assert took >= 3, f"deleted in {took:.1f} s: no graceful shutdown was tried"
         left = inventory(lab_host.uri, name_prefix)
         assert not left["domain"]
         assert data in left["volume"], "the kept data disk stays"

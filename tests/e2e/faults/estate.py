@@ -13,13 +13,12 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import libvirt
-import pytest
 
 from tests.components.mocks import REPO
 from tests.harness import Harness
@@ -231,29 +230,6 @@ def converged(
     assert live == recorded, f"host holds {live}, state records {recorded}"
     seen = pool_files(scratch) if files is None else files
     assert seen == {p for p in recorded["volume"] if p.startswith(str(scratch))}
-
-
-def fail_once_after(
-    monkeypatch: pytest.MonkeyPatch, owner: Any, attr: str, fault: Callable[[], None]
-) -> list[int]:
-    """Wrap `owner.attr` so that its first call runs, then `fault()` runs (once).
-
-    The providers run in the test process (the harness hosts the dynamic provider host
-    in-process), so the fault strikes at an exact point of a create. Returns a list that
-    gets one entry when the fault fired.
-    """
-    original = getattr(owner, attr)
-    fired: list[int] = []
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        if not fired:
-            fired.append(1)
-            fault()
-        return result
-
-    monkeypatch.setattr(owner, attr, wrapper)
-    return fired
 
 
 def rerun(harness: Harness, scenario: str) -> float:

@@ -3,39 +3,18 @@ after the restart the first rerun completes the move, and the VM runs on exactly
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import libvirt
 import pytest
 
 from tests.e2e.faults.estate import real_drift, rerun
+from tests.e2e.faults.injection import arm
 from tests.e2e.test_migration import _domain, mover_stack  # noqa: F401 - the fixture
 from tests.harness import Harness
 from tests.lab.guest import wait_for_marker
 from tests.lab.hosts import LabHost
-
-
-def _strike_during_migration(
-    monkeypatch: pytest.MonkeyPatch, fault: Callable[[], None], delay: float
-) -> list[int]:
-    """`fault` runs `delay` seconds into the first migrateToURI3 (0: just before it)."""
-    original = libvirt.virDomain.migrateToURI3
-    fired: list[int] = []
-
-    def wrapper(self: libvirt.virDomain, *args: Any, **kwargs: Any) -> Any:
-        if not fired:
-            fired.append(1)
-            if delay <= 0:
-                fault()
-            else:
-                threading.Timer(delay, fault).start()
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(libvirt.virDomain, "migrateToURI3", wrapper)
-    return fired
 
 
 def _moved_once(harness: Harness, hosts: tuple[LabHost, LabHost], vm: str, scenario: str) -> None:
@@ -57,6 +36,7 @@ def test_libvirtd_killed_mid_migration(
     mover_stack: Any,  # noqa: F811 - the fixture imported above
     lab_host_pair: tuple[LabHost, LabHost],
     name_prefix: str,
+    lab_scratch: Path,
     monkeypatch: pytest.MonkeyPatch,
     killed: str,
     delay: float,
@@ -66,7 +46,14 @@ def test_libvirtd_killed_mid_migration(
     harness = mover_stack("shared")
     wait_for_marker(a.serial_log_path(vm), "tick 2")
     victim = b if killed == "destination" else a
-    fired = _strike_during_migration(monkeypatch, victim.kill_libvirtd, delay)
+    fired = arm(
+        monkeypatch,
+        "libvirt:virDomain.migrateToURI3",
+        victim,
+        lab_scratch,
+        when="during" if delay else "before",
+        delay=delay,
+    )
     harness.config["vms"][0]["host"] = b.name
     try:
         harness.up()
@@ -80,7 +67,7 @@ def test_libvirtd_killed_mid_migration(
                 break
             time.sleep(0.05)
         victim.restart_libvirtd()
-    assert fired, "the fault struck"
+    assert fired.exists(), "the fault struck"
     if killed == "destination":
         assert first_failed, "the move cannot succeed without the destination"
     monkeypatch.undo()
