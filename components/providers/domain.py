@@ -185,7 +185,8 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         if dom is None:
             return None
         live = DomainSpec.from_xml(
-            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+            # SECURE: with the console password, which the spec has too (else it is drift).
+            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE),
             autostart=bool(dom.autostart()),
             running=bool(dom.isActive()),
             **{key: getattr(desired, key) for key in SETTINGS_OUTSIDE_LIBVIRT},
@@ -337,7 +338,7 @@ def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
     (changes that need a restart were applied to the definition only)."""
     if not dom.isActive():
         return False
-    running = DomainSpec.from_xml(dom.XMLDesc(0))
+    running = DomainSpec.from_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE))
     # A NIC on a libvirt network runs as that network's bridge (after a migration the
     # running XML even says type='bridge'): the network is what the definition names.
     interfaces = [
