@@ -22,10 +22,14 @@ class HostNotAnsweringError(ValueError):
     """A host of the stack does not answer (and is not marked down)."""
 
 
-def mark_down(uri: str) -> None:
-    """Record that the host at `uri` is down on purpose (for this program run)."""
+def mark_down(uri: str, down: bool = True) -> None:
+    """Record whether the host at `uri` is down on purpose (each KvmHost says so when it is
+    made, so a process that runs the program again never keeps an old answer)."""
     with _lock:
-        _down.add(uri)
+        if down:
+            _down.add(uri)
+        else:
+            _down.discard(uri)
 
 
 def is_down(uri: object) -> bool:

@@ -98,8 +98,8 @@ class KvmHost(pulumi.ComponentResource):
                 f"host {name}: ssh.noVerify: an unknown host key at {config.uri} is accepted",
                 self,
             )
+        mark_down(self.uri, config.down)
         if config.down:
-            mark_down(self.uri)
             pulumi.log.warn(
                 f"host {name} ({self.uri}) is marked down: its resources are left as they "
                 "are; nothing on it is read or changed",

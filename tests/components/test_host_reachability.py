@@ -44,3 +44,5 @@ def test_resources_on_a_down_host_ignore_every_input() -> None:
     assert opts is not None
     assert opts.ignore_changes == ["connectionUri", "memoryMib", "name"]
     assert opts.protect
+    mark_down(uri, False)
+    assert leave_alone(props, None) is None, "back up: options as they were"

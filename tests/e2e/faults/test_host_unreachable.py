@@ -46,7 +46,11 @@ def test_unreachable_host_fails_preview_up_and_refresh_unless_marked_down(
         finally:
             lab_host.restart_libvirtd()
         del stack.config["hosts"]["lab"]["down"]
-        stack.config["vms"][0]["memory"] = "96MiB"
         assert inventory(lab_host.uri, name_prefix) == before, "nothing was lost meanwhile"
+        result = stack.up()
+        assert [u for u, op in result.changed().items() if u.endswith("Domain::app")], (
+            "back up, the change made while the host was down is applied"
+        )
+        stack.config["vms"][0]["memory"] = "96MiB"
         stack.up()
         converged(stack, lab_host, lab_scratch, name_prefix)
