@@ -283,6 +283,8 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         if domains:
             raise ProviderError(
                 f"{self.label(props)} is a disk of domains {domains} on this host; not deleting "
-                "it (a VM that failed to migrate away still uses it)"
+                "it (a VM that failed to migrate away, or that an interrupted `up` defined "
+                "without recording it, still uses it: run `pulumi up` to take such a VM over "
+                "first)"
             )
         vol.delete(0)
