@@ -68,3 +68,9 @@ def claim(kind: str, scope: str, name: str, owner: Owner) -> None:
         raise ComponentArgumentError(
             f"{owner}: {kind} {name!r}{where} is already claimed by {first}"
         )
+
+
+def adopting(adopt: bool) -> dict[str, bool]:
+    """The `adopt` input, given only when set: what a stack does not adopt keeps its inputs
+    (and plans) as they were."""
+    return {"adopt": True} if adopt else {}

@@ -13,7 +13,7 @@ import pulumi
 
 from components.config.errors import ComponentArgumentError
 from components.kvm_host import KvmHost
-from components.naming import Owner, claim, libvirt_name
+from components.naming import Owner, adopting, claim, libvirt_name
 from components.providers.resources import LibvirtStoragePool
 from components.spec.changes import CONNECTION_KEY
 from components.spec.text import check_absolute_path
@@ -29,7 +29,10 @@ class StoragePool(pulumi.ComponentResource):
         path: str,
         libvirt_name_override: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
     ) -> None:
+        """`adopt`: take over existing pools of this name instead of refusing them."""
         owner = Owner("StoragePool", name)
         try:
             check_absolute_path(path)
@@ -54,6 +57,7 @@ class StoragePool(pulumi.ComponentResource):
                     "name": self.pool_name,
                     "path": path,
                     "shared": host.shares(path),
+                    **adopting(adopt),
                 },
                 pulumi.ResourceOptions(parent=self),
             )

@@ -19,6 +19,7 @@ import pulumi
 from lxml import etree
 from pulumi.dynamic import DiffResult
 
+from components.providers import takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -29,9 +30,11 @@ from components.providers.base import (
 )
 from components.providers.connection import connect
 from components.providers.disk_files import with_disk_files
+from components.providers.drift import with_live_drift
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.host_files import remove_files, serial_logs
+from components.providers.interrupted_migration import finish_interrupted, settled_arrival
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.providers.retry import retried
@@ -147,13 +150,14 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         resolved = resolve_domain_type(conn, spec)
         existing = _lookup_by_name(conn, spec.name)
         if existing is not None and not props.get(ADOPT_KEY):
-            raise ProviderError(
-                f"a domain named {spec.name!r} already exists on {conn.getURI()}; set "
-                "adopt: true to manage it with this stack, or choose another name"
-            )
+            if not takeover.owned_by_this_resource(live_owner(existing), spec.ownership):
+                raise takeover.refuse_existing("domain", spec.name, f" on {conn.getURI()}")
+            takeover.announce("domain", spec.name, conn.getURI())
         on_host = with_disk_files(conn, resolved)
         if existing is not None:
-            dom = _define(conn, _merged_definition(existing, on_host, adopting=True))
+            dom = _define(
+                conn, _merged_definition(existing, on_host, adopting=bool(props.get(ADOPT_KEY)))
+            )
         else:
             dom = _define(conn, on_host.to_xml())
         stash = None
@@ -191,13 +195,15 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         if dom is None:
             return None
         live = DomainSpec.from_xml(
-            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+            # SECURE: with the console password, which the spec has too (else it is drift).
+            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE),
             autostart=bool(dom.autostart()),
             running=bool(dom.isActive()),
-            restart_policy=desired.restart_policy,
-            shutdown_timeout_seconds=desired.shutdown_timeout_seconds,
-            delete_snapshots=desired.delete_snapshots,
+            **{key: getattr(desired, key) for key in SETTINGS_OUTSIDE_LIBVIRT},
         )
+        if dom.isActive():
+            running = DomainSpec.from_xml(dom.XMLDesc(0))
+            live = with_live_drift(live, running, desired, ("memory_mib", "vcpus"))
         return comparable(domain_guard.as_desired_disks(dom, live, desired), desired), {
             "uuid": id_,
             "pendingRestart": has_pending_changes(dom, live),
@@ -271,6 +277,9 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         if source_uri and not same_daemon(str(source_uri), conn.getURI()):
             source = connect(str(source_uri))
             dom = _lookup(source, id_)
+            arrived = settled_arrival(conn, id_) if dom is not None else None
+            if dom is not None and arrived is not None:
+                return finish_interrupted(dom, arrived, str(source_uri))
             if dom is not None:
                 settings = spec.migration or MigrationSettings()
                 dom, report = migrate(dom, source, conn, conn.getURI(), settings)
@@ -315,8 +324,11 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
         keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
         logs = serial_logs(dom)
-        if dom.isActive():
-            retried(dom.destroy)
+        if props.get("keepsDisks"):
+            # Graceful first: the guest flushes the data disks that outlive it.
+            stop(dom, float(props.get("shutdownTimeoutSeconds", 60)))
+        elif dom.isActive():
+            retried(dom.destroy)  # its disks go with it: nothing to flush
         # NVRAM and TPM state (libvirt's default without KEEP_TPM) go with the VM.
         flags = (
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
@@ -327,6 +339,19 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         remove_files(conn, logs)
 
 
+SETTINGS_OUTSIDE_LIBVIRT = (
+    "restart_policy",
+    "shutdown_timeout_seconds",
+    "delete_snapshots",
+    "migration",
+    "host_name",
+    "cloud_init",
+    "gen1_reason",
+    "keeps_disks",
+)
+"""Spec fields libvirt does not keep: a read returns them as the resource asked for them
+(they are never drift), so a refresh of an untouched VM is quiet."""
+
 RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)
 
 
@@ -335,9 +360,11 @@ def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
     (changes that need a restart were applied to the definition only)."""
     if not dom.isActive():
         return False
-    running = DomainSpec.from_xml(dom.XMLDesc(0))
+    running = DomainSpec.from_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE))
+    # A NIC on a libvirt network runs as that network's bridge (after a migration the
+    # running XML even says type='bridge'): the network is what the definition names.
     interfaces = [
-        i.model_copy(update={"bridge": None}) if i.type == "network" else i
+        i.model_copy(update={"bridge": None, "type": "network"}) if i.network else i
         for i in running.interfaces
     ]
     running = running.model_copy(update={"interfaces": interfaces})

@@ -92,6 +92,7 @@ _NETWORK: dict[str, Effectish] = {
     "bridge": Via(NETWORK_RULES, "bridgeName"),
     "interface": Via(NETWORK_RULES, "forwardDev"),
     "mode": Via(NETWORK_RULES, "forwardMode"),
+    "adopt": "checked at create only: take over an existing network of that name",
 }
 
 _TEMPLATE_AND_VM: dict[str, Effectish] = {
@@ -131,6 +132,9 @@ _TEMPLATE_AND_VM: dict[str, Effectish] = {
     "migration": Via(DOMAIN_RULES, "migration"),
     "delete_snapshots": Via(DOMAIN_RULES, "deleteSnapshots"),
     "rebuild": Via(VOLUME_RULES, "rebuild", "the root disk only: a fresh clone of the image"),
+    "adopt": "checked at create only: take over the existing domain, disks and seed",
+    "libvirt_name": Via(DOMAIN_RULES, "name", "the domain's name"),
+    "root_disk_libvirt_name": Via(VOLUME_RULES, "name", "the root disk's volume name"),
 }
 
 EFFECTS: dict[type[BaseModel], Mapping[str, Effectish]] = {
@@ -143,6 +147,7 @@ EFFECTS: dict[type[BaseModel], Mapping[str, Effectish]] = {
         "vcpu_overcommit": "checked at preview only",
         "shared_storage": Via(VOLUME_RULES, "shared"),
         "maintenance": "migrate: its VMs move to the eligible hosts",
+        "down": "its resources are left as they are (not contacted) until it is up again",
     },
     NatNetworkConfig: _NETWORK,
     IsolatedNetworkConfig: _NETWORK,
@@ -205,6 +210,7 @@ COMPONENTS: tuple[Component, ...] = (
             "hosts": _HOSTS,
             "path": Param("path", Via(POOL_RULES, "path")),
             "libvirt_name_override": Param("libvirtName", Via(POOL_RULES, "name")),
+            "adopt": Param("adopt", "checked at create only: take over an existing pool"),
             "opts": _OPTS,
         },
         {"name": "the libvirt pool name", "path": "its directory"},

@@ -184,6 +184,9 @@ class DomainSpec(XmlModel):
     """Which cloud-init seed the VM has, and what a change of it means (onChange)."""
     gen1_reason: str | None = None
     """Why a gen1 VM is gen1 (reviewers and the policy pack read it)."""
+    keeps_disks: bool | None = None
+    """True: data disks outlive the VM, so deleting it shuts the guest down gracefully first
+    (`shutdown_timeout_seconds`, then forced off); otherwise it is powered off at once."""
     delete_snapshots: bool | None = None
     """True: deleting the domain deletes its snapshots too (otherwise such a delete is refused)."""
 
