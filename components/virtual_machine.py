@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
 from components.config.errors import component_error
+from components.config.machines import SerialConsoleMode
 from components.config.stack import TemplateSettings, VmSettings
-from components.generations import HOST_PACKAGES, profile, target_prefix
+from components.generations import HOST_PACKAGES, profile_of, target_prefix
 from components.kvm_host import KvmHost
 from components.naming import derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
@@ -90,7 +91,7 @@ class VirtualMachine(pulumi.ComponentResource):
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
         self.domain_name = libvirt_name(name)
-        machine = profile(template.settings.generation)
+        machine = profile_of(template.settings)
         spec = self._domain_spec(name, template, host, nics, settings)
         check_host_supports(name, host, spec, template.settings)
         host.place(name, spec.max_memory_mib, spec.max_vcpus)
@@ -218,7 +219,7 @@ class VirtualMachine(pulumi.ComponentResource):
     ) -> DomainSpec:
         """The domain this VM asks for; raises (naming the VM) on impossible sizes."""
         tmpl = template.settings
-        machine = profile(tmpl.generation)
+        machine = profile_of(tmpl)
         memory = settings.memory or tmpl.memory
         max_memory = settings.max_memory or tmpl.max_memory or memory
         vcpus = settings.vcpus or tmpl.vcpus
@@ -259,9 +260,7 @@ class VirtualMachine(pulumi.ComponentResource):
             cpu_model=tmpl.cpu.model if tmpl.cpu else None,
             disks=vm_disks(name, template, settings),
             interfaces=interfaces,
-            serial=SerialConsole(
-                log_file=f"{SERIAL_LOG_DIR}/{self.domain_name}-serial.log", log_append=True
-            ),
+            serial=serial_console(tmpl.serial_console, self.domain_name),
             guest_agent=GuestAgentChannel() if tmpl.guest_agent else None,
             graphics=(
                 Graphics(type=graphics.type, listen=graphics.listen, password=graphics.password)
@@ -281,6 +280,15 @@ class VirtualMachine(pulumi.ComponentResource):
                 **settings.migration.model_dump(),
             ),
         )
+
+
+def serial_console(mode: SerialConsoleMode, domain_name: str) -> SerialConsole | None:
+    """Serial port 0: logged to `<log dir>/<domain>-serial.log`, a plain pty, or none."""
+    if mode == "none":
+        return None
+    if mode == "plain":
+        return SerialConsole()
+    return SerialConsole(log_file=f"{SERIAL_LOG_DIR}/{domain_name}-serial.log", log_append=True)
 
 
 SECRET_DOMAIN_KEYS = ("graphics",)
@@ -308,9 +316,10 @@ def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig
 
 
 def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk]:
-    """Root disk first, then data disks, with the generation's bus unless told otherwise;
-    last the cloud-init seed CD-ROM when the VM has cloud-init."""
-    machine = profile(template.settings.generation)
+    """Root disk first, then data disks, with the generation's bus unless told otherwise,
+    then the existing disks attached as they are; last the cloud-init seed CD-ROM when the
+    VM has cloud-init."""
+    machine = profile_of(template.settings)
     pool = template.pool.pool_name
     used: dict[str, int] = {}
 
@@ -337,6 +346,18 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
                 cache=disk.cache,
                 target=target(bus),
                 bus=bus,
+            )
+        )
+    for existing in settings.existing_disks:
+        disks.append(
+            Disk(
+                type=existing.type,
+                device=existing.device,
+                format=existing.format,
+                file=existing.path,
+                target=existing.target or target(existing.bus),
+                bus=existing.bus,
+                readonly=existing.device == "cdrom",
             )
         )
     if cloud_init_of(template, settings) is not None:

@@ -2,7 +2,8 @@
 
 Generations are the operator's choice of machine profile (see components/generations.py):
 gen1 for old guests (i440fx, SeaBIOS, SATA/IDE, e1000), gen2 for current ones (q35, UEFI,
-virtio, optional Secure Boot and TPM 2.0).
+virtio, optional Secure Boot and TPM 2.0), and `custom` to describe a VM made elsewhere as it
+is (any machine, firmware, disk bus and NIC model, e.g. pc + BIOS + virtio, or q35 + BIOS).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from pydantic import Field, model_validator
 from components.config.base import ConfigModel
 from components.config.types import DiskBytes, LibvirtName
 
-Generation = Literal["gen1", "gen2"]
+Generation = Literal["gen1", "gen2", "custom"]
+Firmware = Literal["bios", "efi"]
+SerialConsoleMode = Literal["logged", "plain", "none"]
+"""Serial port 0: a pty logged to a file on the host (default), a plain pty, or none."""
 
 
 class CpuConfig(ConfigModel):
@@ -61,6 +65,19 @@ class DataDiskConfig(ConfigModel):
     retain_on_delete: bool | None = None
     """Keep the volume when the VM (or the stack) goes; default: the stack's
     `defaults.retainDataDisks`."""
+
+
+class ExistingDiskConfig(ConfigModel):
+    """A file or block device the VM has and the stack attaches as it is, never creating,
+    resizing or deleting it (e.g. the cloud-init ISO of a VM taken over from pulumi-libvirt)."""
+
+    path: str = Field(pattern=r"^/")
+    type: Literal["file", "block"] = "file"
+    device: Literal["disk", "cdrom"] = "disk"
+    format: Literal["qcow2", "raw"] = "raw"
+    bus: Literal["virtio", "sata", "scsi", "ide"] = "virtio"
+    target: str | None = Field(default=None, pattern=r"^(vd|sd|hd)[a-z]$")
+    """The guest's name for it (vdb, hdd…); default: the next free one on its bus."""
 
 
 class DefaultsConfig(ConfigModel):

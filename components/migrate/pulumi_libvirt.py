@@ -143,7 +143,8 @@ class _Context:
     """Cloud-init disks reported already (one ISO is often shared by many VMs)."""
 
     def section(self, name: str) -> dict[str, Any]:
-        return self.out.sections.setdefault(name, {})
+        section: dict[str, Any] = self.out.sections.setdefault(name, {})
+        return section
 
 
 def convert(export: StackExport, overrides: Mapping[str, str] | None = None) -> Conversion:
@@ -459,9 +460,9 @@ def _template(ctx: _Context, domain: Resource, base: Resource, pool: str, bus: s
     if boot:
         profile["bootOrder"] = boot
     signature = (base.id, repr(sorted(profile.items())))
-    key = ctx.templates.get(signature)
-    if key is not None:
-        return key
+    known = ctx.templates.get(signature)
+    if known is not None:
+        return known
     key = config_key(base.name, ctx.section("templates"))
     ctx.section("templates")[key] = {
         "image": {
