@@ -237,6 +237,15 @@ class _ExportMocks(pulumi.runtime.Mocks):
         return {}
 
 
+_RANK = ["pulumi:providers:", "/pool:", "/network:", "/cloudInitDisk:", "/volume:", "/domain:"]
+
+
+def _dependency_order(resource: dict[str, Any]) -> tuple[int, str]:
+    """Registrations arrive in no fixed order; an export lists dependencies first."""
+    rank = next(i for i, part in enumerate(_RANK) if part in resource["type"])
+    return rank, resource["urn"]
+
+
 def export_of(
     program: Callable[[], None], stack: str = "dev", backend: Backend | None = None
 ) -> dict[str, Any]:
@@ -259,6 +268,6 @@ def export_of(
         "deployment": {
             "manifest": {"time": "2026-11-20T10:00:00Z", "magic": "", "version": "v3.140.0"},
             "secrets_providers": {"type": "passphrase", "state": {"salt": "v1:AAAA:v1:BBBB"}},
-            "resources": [root, *mocks.resources],
+            "resources": [root, *sorted(mocks.resources, key=_dependency_order)],
         },
     }
