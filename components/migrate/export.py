@@ -95,14 +95,17 @@ class StackExport:
     """The resources of one exported stack, in the order the engine saved them."""
 
     resources: list[Resource]
+    _by_id: dict[str, dict[str, Resource]] = field(default_factory=dict)
 
     def of_type(self, type_: str) -> Iterator[Resource]:
         """Resources of one type token (e.g. `libvirt:index/domain:Domain`)."""
         return (r for r in self.resources if r.type == type_)
 
     def by_id(self, type_: str) -> dict[str, Resource]:
-        """Resources of one type by their id."""
-        return {r.id: r for r in self.of_type(type_)}
+        """Resources of one type by their id (computed once per type)."""
+        if type_ not in self._by_id:
+            self._by_id[type_] = {r.id: r for r in self.of_type(type_)}
+        return self._by_id[type_]
 
 
 def parse_export(data: Any) -> StackExport:

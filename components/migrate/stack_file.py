@@ -10,6 +10,8 @@ from components.migrate.pulumi_libvirt import Conversion
 
 PROJECT = "kvm-estate"
 SECTION_ORDER = ("hosts", "pools", "networks", "templates", "vms", "defaults")
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter when PyYAML has it (about 10x faster on large estates)."""
 
 
 def render(conversion: Conversion, source: str, project: str = PROJECT) -> str:
@@ -30,7 +32,13 @@ def render(conversion: Conversion, source: str, project: str = PROJECT) -> str:
         for name in SECTION_ORDER
         if conversion.sections.get(name)
     }
-    body = yaml.safe_dump({"config": config}, sort_keys=False, default_flow_style=False, width=100)
+    body = yaml.dump(
+        {"config": config},
+        Dumper=_DUMPER,
+        sort_keys=False,
+        default_flow_style=False,
+        width=100,
+    )
     return "\n".join(header) + "\n" + body
 
 

@@ -42,6 +42,11 @@ class ProgramSettings:
     initrd: str | None = None
     data_disks: bool = True
     wait_for_lease: bool = True
+    prefix: str = ""
+    """Put before every logical name (lab tests name everything with their prefix)."""
+    cmdline: str | None = None
+    root_size: int = 4 * GIB
+    memory_mib: int = 512
 
 
 def typical_program(settings: ProgramSettings) -> Callable[[], None]:
@@ -51,14 +56,17 @@ def typical_program(settings: ProgramSettings) -> Callable[[], None]:
     def program() -> None:
         import pulumi_libvirt as libvirt
 
+        p = settings.prefix
         host = libvirt.Provider("hv1", uri=settings.uri)
         opts = pulumi.ResourceOptions(provider=host)
-        pool = libvirt.Pool("images", type="dir", target={"path": settings.pool_path}, opts=opts)
+        pool = libvirt.Pool(
+            f"{p}images", type="dir", target={"path": settings.pool_path}, opts=opts
+        )
         base = libvirt.Volume(
-            "debian-base", pool=pool.name, source=settings.image, format="qcow2", opts=opts
+            f"{p}debian-base", pool=pool.name, source=settings.image, format="qcow2", opts=opts
         )
         net = libvirt.Network(
-            "vmnet",
+            f"{p}vmnet",
             mode="nat",
             addresses=[settings.subnet],
             domain="vm.internal",
@@ -68,26 +76,31 @@ def typical_program(settings: ProgramSettings) -> Callable[[], None]:
             opts=opts,
         )
         seed = libvirt.CloudInitDisk(
-            "commoninit",
+            f"{p}commoninit",
             pool=pool.name,
             user_data=pulumi.Output.secret("#cloud-config\npassword: hunter2\n"),
             opts=opts,
         )
         for index in range(settings.vms):
             root = libvirt.Volume(
-                f"web-{index}", pool=pool.name, base_volume_id=base.id, size=4 * GIB, opts=opts
+                f"{p}web-{index}",
+                pool=pool.name,
+                base_volume_id=base.id,
+                size=settings.root_size,
+                opts=opts,
             )
             disks: list[Any] = [{"volume_id": root.id}]
             if settings.data_disks:
-                data = libvirt.Volume(f"web-{index}-data", pool=pool.name, size=GIB, opts=opts)
+                data = libvirt.Volume(f"{p}web-{index}-data", pool=pool.name, size=GIB, opts=opts)
                 disks.append({"volume_id": data.id})
             libvirt.Domain(
-                f"web-{index}",
+                f"{p}web-{index}",
                 type=settings.domain_type,
-                memory=512,
+                memory=settings.memory_mib,
                 vcpu=1,
                 kernel=settings.kernel,
                 initrd=settings.initrd,
+                cmdlines=[{"_": settings.cmdline}] if settings.cmdline else None,
                 cloudinit=seed.id,
                 disks=disks,
                 network_interfaces=[
