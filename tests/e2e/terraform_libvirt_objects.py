@@ -11,7 +11,8 @@ provider defines, with the same XML, and the ids and computed outputs it records
   volume_image.go); the id is the volume key;
 - network: `<forward mode='nat'><nat><port start='1024' end='65535'/></nat></forward>`, a bridge
   with stp on and no name (libvirt picks virbrN), `<domain name>`, `<dns enable='yes'>` with
-  hosts, the `.1` address with a DHCP range `.2`–`.254` (network.go, resource_libvirt_network.go);
+  hosts, the `.1` address with a DHCP range `.2` to `.254` (network.go,
+  resource_libvirt_network.go);
 - cloud-init disk: an ISO (user-data, meta-data, network-config) uploaded into a raw volume;
   id `<volume key>;<uuid>` (cloudinit_def.go);
 - domain: newDomainDef's defaults (memory in MiB, static vCPU placement, pae/acpi/apic, an
