@@ -68,24 +68,27 @@ class ProbeReport:
         return any(o.disruptive() for o in self.objects)
 
     def text(self) -> str:
-        """One line per object that differs, one per change with its effect and why."""
+        """A line per restart or replace (old → new, effect), and per object the fields
+        updated live (ownership tag, lifecycle settings), then the verdict."""
         lines = []
         for obj in self.objects:
             where = f"{obj.kind} {obj.name!r} on {obj.host}"
             if not obj.found:
-                lines.append(f"  {where}: not found — the first up creates it")
-            for change in obj.changes:
+                lines.append(f"  {where}: not found; the first up creates it")
+            for change in obj.disruptive():
                 lines.append(
                     f"  {where}: {change.key}: {_short(change.old)} → {_short(change.new)} "
                     f"({change.effect})"
                 )
-        checked = len(self.objects)
+            live = [c.key for c in obj.changes if c.effect not in DISRUPTIVE]
+            if live:
+                lines.append(f"  {where}: updated live: {', '.join(live)}")
         verdict = (
             "the first `pulumi up` would restart or replace something (exit 2)"
             if self.disruptive()
             else "the first `pulumi up` restarts and replaces nothing"
         )
-        return "\n".join([f"probe: {checked} objects read; {verdict}", *lines])
+        return "\n".join([f"probe: {len(self.objects)} objects read; {verdict}", *lines])
 
 
 def _short(value: Any) -> str:

@@ -553,7 +553,9 @@ def _other_disks(
             name = str(volume.get("name"))
             data.append(
                 {
-                    "name": config_key(volume.name, {d["name"] for d in data}),
+                    "name": config_key(
+                        volume.name.removeprefix(f"{domain.name}-"), {d["name"] for d in data}
+                    ),
                     "size": _size(volume.get("size")),
                     "format": str(volume.get("format") or "qcow2"),
                     "bus": bus,

@@ -25,7 +25,6 @@ provider defines, with the same XML, and the ids and computed outputs it records
 
 from __future__ import annotations
 
-import io
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -34,10 +33,22 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import libvirt
-import pycdlib
 from lxml import etree
 
+from components.cloud_init.seed_iso import build_seed_iso
 from tests.components.migrate.pulumi_libvirt_export import Backend
+from tests.lab.waiting import wait_until
+
+
+def _refreshed(pool: libvirt.virStoragePool) -> bool:
+    """Refresh the pool; False while libvirt still finishes the upload job."""
+    try:
+        pool.refresh(0)
+    except libvirt.libvirtError as err:
+        if "asynchronous jobs running" in str(err):
+            return False
+        raise
+    return True
 
 
 def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, data: bytes) -> None:
@@ -48,22 +59,6 @@ def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, data: bytes) -
     while offset < len(data):
         offset += stream.send(bytes(view[offset : offset + 1024 * 1024]))
     stream.finish()
-
-
-def _iso(files: dict[str, str]) -> bytes:
-    """A NoCloud seed ISO (volume label cidata), as the provider's genisoimage call makes."""
-    iso = pycdlib.PyCdlib()
-    iso.new(interchange=3, joliet=3, rock_ridge="1.09", vol_ident="cidata")
-    for name, text in files.items():
-        data = text.encode()
-        short = name.replace("-", "").upper()[:8]
-        iso.add_fp(
-            io.BytesIO(data), len(data), f"/{short}.;1", rr_name=name, joliet_path=f"/{name}"
-        )
-    out = io.BytesIO()
-    iso.write_fp(out)
-    iso.close()
-    return out.getvalue()
 
 
 @dataclass
@@ -118,7 +113,7 @@ class TerraformLibvirtHost(Backend):
         vol = pool.createXML(xml, 0)
         if props.get("source"):
             _upload(self._conn(), vol, Path(props["source"]).read_bytes())
-            pool.refresh(0)
+            wait_until(lambda: _refreshed(pool), 30, f"pool {props['pool']} to refresh")
             vol = pool.storageVolLookupByName(props["name"])
         return vol.key(), {"format": fmt, **props, "size": int(vol.info()[1])}
 
@@ -148,12 +143,10 @@ class TerraformLibvirtHost(Backend):
         return net.UUIDString(), {**props, "bridge": bridge}
 
     def cloud_init_disk(self, urn: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        data = _iso(
-            {
-                "user-data": props.get("userData", ""),
-                "meta-data": props.get("metaData", f"instance-id: {props['name']}\n"),
-                "network-config": props.get("networkConfig", ""),
-            }
+        data = build_seed_iso(  # the same NoCloud layout as the provider's genisoimage call
+            props.get("userData", ""),
+            props.get("metaData", f"instance-id: {props['name']}\n"),
+            props.get("networkConfig"),
         )
         pool = self._conn().storagePoolLookupByName(props["pool"])
         xml = (
