@@ -1,8 +1,13 @@
-"""The `migrate` command line: convert a pulumi-libvirt export, optionally probe the hosts.
+"""The `migrate` command line: convert a pulumi-libvirt export, probe the hosts.
 
-Exit codes: 0 converted (and, with --probe, the first `up` restarts and replaces nothing),
-1 the export cannot be converted or a host cannot be read, 2 the probe found changes the
-first `up` would make that restart or replace something (each listed with why).
+    python -m components.migrate from-pulumi-libvirt EXPORT.json --stack NAME
+        [--host KEY=URI]... [--out FILE] [--probe]
+    python -m components.migrate probe --stack NAME [--file FILE]
+
+`probe` checks a stack file again after you edited it. Exit codes: 0 converted (and the
+first `up` restarts and replaces nothing), 1 the export cannot be converted, the stack file is
+invalid or a host cannot be read, 2 the probe found changes the first `up` would make that
+restart or replace something (each listed with why).
 """
 
 from __future__ import annotations
@@ -49,13 +54,35 @@ def parser() -> argparse.ArgumentParser:
         help="read the live objects and say what the first `up` would change (exit 2 if it "
         "would restart or replace anything)",
     )
+    again = commands.add_parser("probe", help="probe the hosts for an existing stack file")
+    again.add_argument("--stack", required=True, help="the new stack's name")
+    again.add_argument("--file", type=Path, help="default: stacks/Pulumi.<stack>.yaml")
     return top
+
+
+def _stack_file(stack: str, given: Path | None) -> Path:
+    return given or Path("stacks") / f"Pulumi.{stack}.yaml"
+
+
+def probe(stack_file: Path, stack: str) -> int:
+    """Probe the hosts for `stack_file`; print the report; return the exit code."""
+    from components.migrate.probe import ProbeError, probe_stack
+
+    try:
+        report = probe_stack(stack_file, stack)
+    except ProbeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(report.text())
+    return EXIT_DISRUPTIVE if report.disruptive() else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; print the findings; return the exit code."""
     args = parser().parse_args(argv)
-    out = args.out or Path("stacks") / f"Pulumi.{args.stack}.yaml"
+    if args.command == "probe":
+        return probe(_stack_file(args.stack, args.file), args.stack)
+    out = _stack_file(args.stack, args.out)
     try:
         conversion = convert(load_export(args.export), dict(args.host))
     except (ExportError, ConversionError) as err:
@@ -66,14 +93,4 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {out}: adopts {adopted or 'nothing'}")
     for finding in conversion.findings:
         print(f"  not carried over: {finding.line()}")
-    if not args.probe:
-        return 0
-    from components.migrate.probe import ProbeError, probe_stack
-
-    try:
-        report = probe_stack(out, args.stack)
-    except ProbeError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(report.text())
-    return EXIT_DISRUPTIVE if report.disruptive() else 0
+    return probe(out, args.stack) if args.probe else 0

@@ -500,7 +500,7 @@ def _nics(ctx: _Context, domain: Resource, host: str) -> list[dict[str, Any]] | 
             what = f"a {direct[0]} NIC" if direct else "a NIC on a network left to the old tool"
             ctx.out.note(where, what, "the VM is left to the old tool")
             return None
-        entry: dict[str, Any] = {"network": key, "model": "virtio"}
+        entry: dict[str, Any] = {"network": key}
         if nic.get("mac"):
             entry["mac"] = str(nic["mac"]).lower()
         else:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import libvirt
 import pytest
+import yaml
 from lxml import etree
 
 from components.migrate.cli import main
@@ -101,6 +102,17 @@ def test_take_over_without_restart_then_change_memory_in_place(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "restarts and replaces nothing" in out
+
+    edited = yaml.safe_load(stack_file.read_text())
+    templates = edited["config"]["kvm-estate:templates"]
+    next(iter(templates.values())).update(machine="q35", nicModel="e1000")
+    broken = lab_scratch / "edited.yaml"
+    broken.write_text(yaml.safe_dump(edited))
+    assert main(["probe", "--stack", stack, "--file", str(broken)]) == 2
+    report = capsys.readouterr().out
+    assert "would restart or replace something (exit 2)" in report
+    assert "machine: 'pc-i440fx-7.2' → 'q35' (replace)" in report
+    assert "interfaces: " in report and "(update + restart)" in report
 
     harness = Harness(
         REPO / "__main__.py",
