@@ -27,7 +27,12 @@ class Secret:
     """A secret value of the export: never printed, never written, only reported."""
 
     def __repr__(self) -> str:
-        return "[secret]"
+        return SECRET_TEXT
+
+    __str__ = __repr__
+
+
+SECRET_TEXT = "[secret]"
 
 
 SECRET = Secret()

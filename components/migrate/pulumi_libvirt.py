@@ -21,7 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.migrate.export import PROVIDER_TYPE, SECRET, Resource, StackExport, has_secret
+from components.migrate.export import (
+    PROVIDER_TYPE,
+    SECRET,
+    SECRET_TEXT,
+    Resource,
+    StackExport,
+    has_secret,
+)
 from components.migrate.findings import KEPT_AS_IS, Finding
 from components.spec.sizes import MIB, format_size
 
@@ -173,7 +180,37 @@ def convert(export: StackExport, overrides: Mapping[str, str] | None = None) -> 
     out.sections["vms"] = vms
     _unattached_volumes(ctx)
     out.sections["defaults"] = {"retainDataDisks": True}
+    for name in list(out.sections):
+        out.sections[name] = _placeholders(out, f"kvm-estate:{name}", out.sections[name])
     return out
+
+
+def _path(parent: str, key: str) -> str:
+    """A `pulumi config --path` step: `.key`, or `["key"]` for keys like `debian-base`."""
+    return f"{parent}.{key}" if key.isidentifier() else f'{parent}["{key}"]'
+
+
+SECRET_PLACEHOLDER = "SECRET-SET-ME"
+"""What a secret of the export becomes in the stack file: its ciphertext belongs to the old
+stack's secrets provider, so the value must be set again, as a secret of the new stack."""
+
+
+def _placeholders(out: Conversion, path: str, value: Any) -> Any:
+    """`value` with every secret (or text made from one) replaced by SECRET_PLACEHOLDER,
+    each reported with the command that sets it."""
+    if isinstance(value, dict):
+        return {k: _placeholders(out, _path(path, k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(out, f"{path}[{i}]", v) for i, v in enumerate(value)]
+    if value is SECRET or (isinstance(value, str) and SECRET_TEXT in value):
+        out.note(
+            path,
+            "a secret in the old stack (its ciphertext cannot move to another stack)",
+            f"set it: pulumi config set --secret --path '{path}' VALUE --stack NEW "
+            f"(the stack file holds {SECRET_PLACEHOLDER} until then)",
+        )
+        return SECRET_PLACEHOLDER
+    return value
 
 
 def _domain_type(ctx: _Context, host: str) -> dict[str, str]:

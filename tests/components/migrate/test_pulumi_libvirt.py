@@ -130,6 +130,26 @@ def test_a_show_secrets_export_keeps_plaintext_out_too():
     assert "hunter2" not in render(convert(parse_export(export)), "old.json")
 
 
+def test_a_secret_the_stack_needs_becomes_a_placeholder_to_set():
+    export = _export()
+    sealed = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "v1:abc:v1:def",
+    }
+    for name in ("web-0", "web-1"):
+        _set(_resource(export, "domain:Domain", name), "cmdlines", [{"_": sealed}])
+    conversion = convert(parse_export(export))
+    text = render(conversion, "old.json")
+    assert "v1:abc" not in text and "[secret]" not in text
+    template = conversion.sections["templates"]["debian-base"]
+    assert template["cmdline"] == "SECRET-SET-ME"
+    actions = [f.action for f in conversion.findings if "a secret in the old stack" in f.what]
+    assert actions == [
+        "set it: pulumi config set --secret --path 'kvm-estate:templates[\"debian-base\"].cmdline'"
+        " VALUE --stack NEW (the stack file holds SECRET-SET-ME until then)"
+    ]
+
+
 def _set(resource: dict, key: str, value: object) -> None:
     """A property as the bridge saves it: in inputs and outputs alike."""
     resource["inputs"][key] = resource["outputs"][key] = value
