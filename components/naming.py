@@ -28,9 +28,3 @@ def derived_mac(vm_name: str, nic_index: int) -> str:
     seed = f"{pulumi.get_project()}/{pulumi.get_stack()}/{vm_name}/{nic_index}"
     digest = hashlib.sha256(seed.encode()).digest()
     return "52:54:00:" + ":".join(f"{b:02x}" for b in digest[:3])
-
-
-def adopting(adopt: bool) -> dict[str, bool]:
-    """The `adopt` input of a resource that takes over an existing object (left out when
-    false, so stacks that adopt nothing register exactly what they did before)."""
-    return {"adopt": True} if adopt else {}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pulumi
 
 from components.kvm_host import KvmHost
-from components.naming import adopting, libvirt_name
+from components.naming import libvirt_name
 from components.providers.resources import LibvirtStoragePool
 from components.spec.changes import CONNECTION_KEY
 
@@ -26,8 +26,6 @@ class StoragePool(pulumi.ComponentResource):
         path: str,
         libvirt_name_override: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
-        *,
-        adopt: bool = False,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"StoragePool {name!r}: path {path!r} must be absolute")
@@ -45,7 +43,6 @@ class StoragePool(pulumi.ComponentResource):
                     "name": self.pool_name,
                     "path": path,
                     "shared": host.shares(path),
-                    **adopting(adopt),
                 },
                 pulumi.ResourceOptions(parent=self),
             )

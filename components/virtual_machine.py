@@ -20,7 +20,7 @@ from components.config.machines import SerialConsoleMode
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile_of, target_prefix
 from components.kvm_host import KvmHost
-from components.naming import adopting, derived_mac, libvirt_name, ownership
+from components.naming import derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
 from components.snapshot_policy import SnapshotPolicy, governed
@@ -90,7 +90,7 @@ class VirtualMachine(pulumi.ComponentResource):
         except ValidationError as err:
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
-        self.domain_name = libvirt_name(name, settings.libvirt_name)
+        self.domain_name = libvirt_name(name)
         machine = profile_of(template.settings)
         spec = self._domain_spec(name, template, host, nics, settings)
         check_host_supports(name, host, spec, template.settings)
@@ -106,8 +106,7 @@ class VirtualMachine(pulumi.ComponentResource):
         image = template.settings.image
         root_props: dict[str, Any] = {
             CONNECTION_KEY: host.uri,
-            "name": root_volume(name, settings),
-            **adopting(settings.adopt),
+            "name": libvirt_name(name, suffix="-root.qcow2"),
             "pool": template.pool.pool_name,
             "format": "qcow2",
             "backingPath": base.path,
@@ -124,11 +123,10 @@ class VirtualMachine(pulumi.ComponentResource):
                 f"{name}-{disk.name}",
                 {
                     CONNECTION_KEY: host.uri,
-                    "name": data_disk_volume(name, disk.name, disk.format, disk.libvirt_name),
+                    "name": data_disk_volume(name, disk.name, disk.format),
                     "pool": template.pool.pool_name,
                     "format": disk.format,
                     "capacityBytes": disk.size,
-                    **adopting(disk.adopt),
                     "shared": host.shares(template.pool.path),
                 },
                 pulumi.ResourceOptions(
@@ -161,11 +159,7 @@ class VirtualMachine(pulumi.ComponentResource):
             )
             if ip is not None
         ]
-        domain_props: dict[str, Any] = {
-            CONNECTION_KEY: host.uri,
-            **with_secrets(spec),
-            **adopting(settings.adopt),
-        }
+        domain_props: dict[str, Any] = {CONNECTION_KEY: host.uri, **with_secrets(spec)}
         seeds: list[pulumi.Resource] = []
         cloud = cloud_init_of(template, settings)
         if cloud is not None:
@@ -311,17 +305,9 @@ def with_secrets(spec: DomainSpec) -> dict[str, Any]:
     return props
 
 
-def data_disk_volume(vm: str, disk: str, disk_format: str, override: str | None = None) -> str:
-    """The libvirt volume name of a VM's data disk: `<stack>-<vm>-<disk>.<format>`, or the
-    name it was given (an adopted volume)."""
-    return override or libvirt_name(vm, suffix=f"-{disk}.{disk_format}")
-
-
-def root_volume(vm: str, settings: VmSettings) -> str:
-    """The root disk's libvirt name: `<stack>-<vm>-root.qcow2`, or the one it was given."""
-    if settings.root_disk is not None:
-        return settings.root_disk.libvirt_name
-    return libvirt_name(vm, suffix="-root.qcow2")
+def data_disk_volume(vm: str, disk: str, disk_format: str) -> str:
+    """The libvirt volume name of a VM's data disk: `<stack>-<vm>-<disk>.<format>`."""
+    return libvirt_name(vm, suffix=f"-{disk}.{disk_format}")
 
 
 def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig | None:
@@ -345,7 +331,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
     disks = [
         Disk(
             pool=pool,
-            volume=root_volume(name, settings),
+            volume=libvirt_name(name, suffix="-root.qcow2"),
             target=target(machine.disk_bus),
             bus=machine.disk_bus,
         )
@@ -355,7 +341,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
         disks.append(
             Disk(
                 pool=pool,
-                volume=data_disk_volume(name, disk.name, disk.format, disk.libvirt_name),
+                volume=data_disk_volume(name, disk.name, disk.format),
                 format=disk.format,
                 cache=disk.cache,
                 target=target(bus),
@@ -380,7 +366,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
                 device="cdrom",
                 format="raw",
                 pool=pool,
-                volume=seed_volume_name(libvirt_name(name, settings.libvirt_name)),
+                volume=seed_volume_name(libvirt_name(name)),
                 target=target(machine.cdrom_bus),
                 bus=machine.cdrom_bus,
                 readonly=True,

@@ -65,9 +65,6 @@ class DataDiskConfig(ConfigModel):
     retain_on_delete: bool | None = None
     """Keep the volume when the VM (or the stack) goes; default: the stack's
     `defaults.retainDataDisks`."""
-    libvirt_name: LibvirtName | None = None
-    """The volume's libvirt name; default `<stack>-<vm>-<name>.<format>`."""
-    adopt: bool = False
 
 
 class ExistingDiskConfig(ConfigModel):

@@ -70,8 +70,6 @@ class PlacedNetwork(ConfigModel):
 
     hosts: list[str] | None = None
     libvirt_name: LibvirtName | None = None
-    adopt: bool = False
-    """Take over an existing network of that name as it is (e.g. one pulumi-libvirt made)."""
 
 
 def is_host_address(address: ipaddress.IPv4Address, subnet: ipaddress.IPv4Network) -> bool:

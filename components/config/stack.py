@@ -66,8 +66,6 @@ class PoolConfig(ConfigModel):
     path: str
     hosts: list[str] | None = None
     libvirt_name: LibvirtName | None = None
-    adopt: bool = False
-    """Take over an existing pool of that name as it is (e.g. one pulumi-libvirt made)."""
 
     @model_validator(mode="after")
     def _absolute(self) -> Self:
@@ -196,20 +194,8 @@ class NicConfig(ConfigModel):
     """Default: the generation's (e1000 for gen1, virtio for gen2)."""
 
 
-class RootDiskConfig(ConfigModel):
-    """The root disk's libvirt name, when it is not `<stack>-<vm>-root.qcow2` (adopted VMs)."""
-
-    libvirt_name: LibvirtName
-
-
 class VmSettings(ConfigModel):
     """Per-VM settings; sizes left unset come from the template."""
-
-    adopt: bool = False
-    """Take over an existing domain (and the root and data disks named here) as it is."""
-    libvirt_name: LibvirtName | None = None
-    """The domain's libvirt name; default `<stack>-<name>`."""
-    root_disk: RootDiskConfig | None = None
 
     memory: MemoryMiB | None = None
     max_memory: MemoryMiB | None = None
