@@ -17,7 +17,7 @@ from components.config.errors import component_error
 from components.config.networks import IpNetworkConfig, RoutedNetworkConfig
 from components.host_inspection import LiveNetwork
 from components.kvm_host import KvmHost
-from components.naming import libvirt_name, ownership
+from components.naming import adopting, libvirt_name, ownership
 from components.network_base import HostNetwork, inspect_host
 from components.providers.resources import LibvirtNetwork
 from components.spec.changes import CONNECTION_KEY
@@ -115,7 +115,7 @@ class AddressedNetwork(HostNetwork):
             self._check_overlaps(kind, host)
             self._instances[host.host_name] = LibvirtNetwork(
                 f"{name}@{host.host_name}",
-                {CONNECTION_KEY: host.uri, **props},
+                {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
                 pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({"name": self.network_name, "subnet": str(config.subnet)})

@@ -17,7 +17,7 @@ from components.config.errors import component_error
 from components.config.networks import BridgedNetworkConfig
 from components.host_inspection import HostInspector
 from components.kvm_host import KvmHost
-from components.naming import libvirt_name, ownership
+from components.naming import adopting, libvirt_name, ownership
 from components.network_base import HostNetwork, inspect_host
 from components.providers.resources import LibvirtNetwork
 from components.spec.changes import CONNECTION_KEY
@@ -87,7 +87,7 @@ class BridgedNetwork(HostNetwork):
                 )
             self._instances[host.host_name] = LibvirtNetwork(
                 f"{name}@{host.host_name}",
-                {CONNECTION_KEY: host.uri, **props},
+                {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
                 pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({"name": self.network_name, "uplink": self.uplink})

@@ -68,6 +68,7 @@ def build_estate(config: StackConfig) -> Estate:
             [estate.hosts[h] for h in config.hosts_of(pool.hosts)],
             pool.path,
             pool.libvirt_name,
+            adopt=pool.adopt,
         )
     for name, network in config.networks.items():
         hosts = [estate.hosts[h] for h in config.hosts_of(network.hosts)]

@@ -61,6 +61,10 @@ class HostCapacity:
 class HostInspector(Protocol):
     """What components may ask a host at preview."""
 
+    def answers(self, uri: str) -> None:
+        """Return when the host's libvirt answers; raise (saying why) when it does not."""
+        ...
+
     def interfaces(self, uri: str) -> set[str]:
         """Names of the host's network interfaces (bridges, NICs)."""
         ...
@@ -127,6 +131,18 @@ def live_network(xml: str) -> LiveNetwork:
 
 class LibvirtInspector:
     """Asks the host's libvirt (through the shared connection cache)."""
+
+    def answers(self, uri: str) -> None:
+        import libvirt
+
+        from components.providers.connection import connect
+
+        try:
+            connect(uri).getLibVersion()  # a round trip: a cached connection may be stale
+            return
+        except Exception:
+            pass
+        libvirt.open(uri).close()  # a fresh connection says why it fails
 
     def interfaces(self, uri: str) -> set[str]:
         from components.providers.connection import connect

@@ -14,13 +14,16 @@ from components.config.stack import HostConfig
 from components.host_inspection import (
     GuestUsage,
     HostCapacity,
+    HostInspector,
     MachineSupport,
     host_inspector,
     set_host_inspector,
 )
+from components.host_reachability import mark_down, unreachable
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.resources import LibvirtHostFacts
 from components.spec.changes import CONNECTION_KEY
+from components.spec.names import default_libvirt_name
 
 HostProbe = Callable[[str], DomainTypeChoice]
 """Given a libvirt URI, decide the domain type (connects to the host)."""
@@ -95,15 +98,37 @@ class KvmHost(pulumi.ComponentResource):
                 f"host {name}: ssh.noVerify: an unknown host key at {config.uri} is accepted",
                 self,
             )
-        if config.domain_type == "auto" and _probe is not None:
+        if config.down:
+            mark_down(self.uri)
+            pulumi.log.warn(
+                f"host {name} ({self.uri}) is marked down: its resources are left as they "
+                "are; nothing on it is read or changed",
+                self,
+            )
+        elif (inspector := host_inspector()) is not None:
+            self._check_reachable(inspector)
+        if config.domain_type == "auto" and _probe is not None and not config.down:
             self._check_domain_type(_probe)
+        facts_props = {
+            CONNECTION_KEY: self.uri,
+            "stackPrefix": default_libvirt_name(pulumi.get_stack(), ""),
+        }
         self.facts_resource = LibvirtHostFacts(
-            f"{name}-facts", {CONNECTION_KEY: self.uri}, pulumi.ResourceOptions(parent=self)
+            f"{name}-facts",
+            facts_props,
+            pulumi.ResourceOptions(parent=self),
         )
         self.facts = self.facts_resource.facts
         self.register_outputs(
             {"uri": self.uri, "domainType": self.domain_type, "facts": self.facts}
         )
+
+    def _check_reachable(self, inspector: HostInspector) -> None:
+        """Fail the preview on a host that does not answer (see host_reachability)."""
+        try:
+            inspector.answers(self.uri)
+        except Exception as err:
+            raise unreachable(self.host_name, self.uri, err) from None
 
     def _check_domain_type(self, probe: HostProbe) -> None:
         try:
@@ -161,7 +186,7 @@ class KvmHost(pulumi.ComponentResource):
     def _host_capacity(self) -> HostCapacity | None:
         if self._capacity is None:
             inspector = host_inspector()
-            if inspector is None:
+            if inspector is None or self.config.down:
                 return None
             try:
                 self._capacity = inspector.capacity(
@@ -177,7 +202,7 @@ class KvmHost(pulumi.ComponentResource):
         not available, or False when that cannot be known (checks off, host unreachable,
         domain type still undecided)."""
         inspector = host_inspector()
-        if inspector is None or self.effective_domain_type == "auto":
+        if inspector is None or self.effective_domain_type == "auto" or self.config.down:
             return False
         key = (arch, machine)
         if key not in self._machines:

@@ -28,3 +28,9 @@ def derived_mac(vm_name: str, nic_index: int) -> str:
     seed = f"{pulumi.get_project()}/{pulumi.get_stack()}/{vm_name}/{nic_index}"
     digest = hashlib.sha256(seed.encode()).digest()
     return "52:54:00:" + ":".join(f"{b:02x}" for b in digest[:3])
+
+
+def adopting(adopt: bool) -> dict[str, bool]:
+    """The `adopt` input, given only when set: what a stack does not adopt keeps its inputs
+    (and plans) as they were."""
+    return {"adopt": True} if adopt else {}

@@ -35,7 +35,7 @@ def inspect_host(
     """Ask the host something at preview; None when checks are off or the host is unreachable
     (a warning then: the providers fail on an unreachable host at apply)."""
     inspector = host_inspector()
-    if inspector is None:
+    if inspector is None or host.config.down:
         return None
     try:
         return ask(inspector)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pulumi
 
 from components.kvm_host import KvmHost
-from components.naming import libvirt_name
+from components.naming import adopting, libvirt_name
 from components.providers.resources import LibvirtStoragePool
 from components.spec.changes import CONNECTION_KEY
 
@@ -26,7 +26,10 @@ class StoragePool(pulumi.ComponentResource):
         path: str,
         libvirt_name_override: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        adopt: bool = False,
     ) -> None:
+        """`adopt`: take over existing pools of this name instead of refusing them."""
         if not path.startswith("/"):
             raise ValueError(f"StoragePool {name!r}: path {path!r} must be absolute")
         if not hosts:
@@ -43,6 +46,7 @@ class StoragePool(pulumi.ComponentResource):
                     "name": self.pool_name,
                     "path": path,
                     "shared": host.shares(path),
+                    **adopting(adopt),
                 },
                 pulumi.ResourceOptions(parent=self),
             )

@@ -16,11 +16,11 @@ from pydantic import ValidationError
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
 from components.config.errors import component_error
-from components.config.machines import SerialConsoleMode
+from components.config.machines import DataDiskConfig, SerialConsoleMode
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile_of, target_prefix
 from components.kvm_host import KvmHost
-from components.naming import derived_mac, libvirt_name, ownership
+from components.naming import adopting, derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
 from components.snapshot_policy import SnapshotPolicy, governed
@@ -90,7 +90,7 @@ class VirtualMachine(pulumi.ComponentResource):
         except ValidationError as err:
             raise component_error("VirtualMachine", name, err) from None
         nics = nics or []
-        self.domain_name = libvirt_name(name)
+        self.domain_name = libvirt_name(name, settings.libvirt_name)
         machine = profile_of(template.settings)
         spec = self._domain_spec(name, template, host, nics, settings)
         check_host_supports(name, host, spec, template.settings)
@@ -106,7 +106,7 @@ class VirtualMachine(pulumi.ComponentResource):
         image = template.settings.image
         root_props: dict[str, Any] = {
             CONNECTION_KEY: host.uri,
-            "name": libvirt_name(name, suffix="-root.qcow2"),
+            "name": root_volume(name, settings),
             "pool": template.pool.pool_name,
             "format": "qcow2",
             "backingPath": base.path,
@@ -116,6 +116,7 @@ class VirtualMachine(pulumi.ComponentResource):
             ),
             "rebuild": settings.rebuild,
             "shared": host.shares(template.pool.path),
+            **adopting(settings.adopt),
         }
         self.root_disk = LibvirtVolume(f"{name}-root", root_props, child)
         self.data_disks = [
@@ -123,11 +124,12 @@ class VirtualMachine(pulumi.ComponentResource):
                 f"{name}-{disk.name}",
                 {
                     CONNECTION_KEY: host.uri,
-                    "name": data_disk_volume(name, disk.name, disk.format),
+                    "name": data_disk_volume(name, settings, disk),
                     "pool": template.pool.pool_name,
                     "format": disk.format,
                     "capacityBytes": disk.size,
                     "shared": host.shares(template.pool.path),
+                    **adopting(settings.adopt),
                 },
                 pulumi.ResourceOptions(
                     parent=self,
@@ -159,7 +161,11 @@ class VirtualMachine(pulumi.ComponentResource):
             )
             if ip is not None
         ]
-        domain_props: dict[str, Any] = {CONNECTION_KEY: host.uri, **with_secrets(spec)}
+        domain_props: dict[str, Any] = {
+            CONNECTION_KEY: host.uri,
+            **with_secrets(spec),
+            **adopting(settings.adopt),
+        }
         seeds: list[pulumi.Resource] = []
         cloud = cloud_init_of(template, settings)
         if cloud is not None:
@@ -172,6 +178,7 @@ class VirtualMachine(pulumi.ComponentResource):
                 config=cloud,
                 parent=self,
                 depends_on=[template.pool.on(host)],
+                adopt=settings.adopt,
             )
             domain_props["cloudInit"] = {
                 "instanceId": seed.instance_id,
@@ -305,9 +312,19 @@ def with_secrets(spec: DomainSpec) -> dict[str, Any]:
     return props
 
 
-def data_disk_volume(vm: str, disk: str, disk_format: str) -> str:
-    """The libvirt volume name of a VM's data disk: `<stack>-<vm>-<disk>.<format>`."""
-    return libvirt_name(vm, suffix=f"-{disk}.{disk_format}")
+def data_disk_volume(vm: str, settings: VmSettings, disk: DataDiskConfig) -> str:
+    """The libvirt volume name of a VM's data disk: its `libvirtName`, else
+    `<the VM's libvirt name>-<disk>.<format>` (`<stack>-<vm>-<disk>.<format>`)."""
+    if disk.libvirt_name:
+        return disk.libvirt_name
+    return libvirt_name(vm, settings.libvirt_name, suffix=f"-{disk.name}.{disk.format}")
+
+
+def root_volume(vm: str, settings: VmSettings) -> str:
+    """The libvirt volume name of a VM's root disk (`<the VM's libvirt name>-root.qcow2`)."""
+    if settings.root_disk_libvirt_name:
+        return settings.root_disk_libvirt_name
+    return libvirt_name(vm, settings.libvirt_name, suffix="-root.qcow2")
 
 
 def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig | None:
@@ -331,7 +348,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
     disks = [
         Disk(
             pool=pool,
-            volume=libvirt_name(name, suffix="-root.qcow2"),
+            volume=root_volume(name, settings),
             target=target(machine.disk_bus),
             bus=machine.disk_bus,
         )
@@ -341,7 +358,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
         disks.append(
             Disk(
                 pool=pool,
-                volume=data_disk_volume(name, disk.name, disk.format),
+                volume=data_disk_volume(name, settings, disk),
                 format=disk.format,
                 cache=disk.cache,
                 target=target(bus),
@@ -366,7 +383,7 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
                 device="cdrom",
                 format="raw",
                 pool=pool,
-                volume=seed_volume_name(libvirt_name(name)),
+                volume=seed_volume_name(libvirt_name(name, settings.libvirt_name)),
                 target=target(machine.cdrom_bus),
                 bus=machine.cdrom_bus,
                 readonly=True,

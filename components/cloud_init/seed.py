@@ -15,6 +15,7 @@ import pulumi
 
 from components.cloud_init.config import CloudInitConfig, OnChange
 from components.cloud_init.render import render_seed
+from components.naming import adopting
 from components.providers.resources import LibvirtCloudInitSeed
 from components.spec.changes import CONNECTION_KEY
 from components.spec.domain import Disk, DiskBus
@@ -65,6 +66,7 @@ def make_seed(
     config: CloudInitConfig,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    adopt: bool = False,
 ) -> CloudInitSeed:
     """Register the seed of VM `vm_name` (its libvirt name) as resource `name` in pool
     `pool_name` on `host_uri`; `depends_on` should hold the pool's resource on that host.
@@ -84,6 +86,7 @@ def make_seed(
         "pool": pool_name,
         "userData": files.user_data,
         "metaData": files.meta_data,
+        **adopting(adopt),
     }
     if files.network_config is not None:
         props["networkConfig"] = files.network_config

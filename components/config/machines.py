@@ -65,6 +65,8 @@ class DataDiskConfig(ConfigModel):
     retain_on_delete: bool | None = None
     """Keep the volume when the VM (or the stack) goes; default: the stack's
     `defaults.retainDataDisks`."""
+    libvirt_name: LibvirtName | None = None
+    """The volume's name in libvirt; default `<the VM's libvirt name>-<name>.<format>`."""
 
 
 class ExistingDiskConfig(ConfigModel):

@@ -70,6 +70,9 @@ class PlacedNetwork(ConfigModel):
 
     hosts: list[str] | None = None
     libvirt_name: LibvirtName | None = None
+    adopt: bool = False
+    """Take over an existing libvirt object of this name (made by another tool or by hand):
+    our settings are merged into it, devices we do not model are kept."""
 
 
 def is_host_address(address: ipaddress.IPv4Address, subnet: ipaddress.IPv4Network) -> bool:

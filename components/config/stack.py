@@ -53,6 +53,9 @@ class HostConfig(ConfigModel):
     pools under it are shared, so VMs migrate without copying their disks."""
     maintenance: bool = False
     """Move every VM off this host (to the other hosts with room) and place none on it."""
+    down: bool = False
+    """The host is down on purpose: nothing on it is read or changed; its resources are
+    left as they are (an unreachable host not marked down fails the preview)."""
 
     @model_validator(mode="after")
     def _ssh_fits_uri(self) -> Self:
@@ -66,6 +69,9 @@ class PoolConfig(ConfigModel):
     path: str
     hosts: list[str] | None = None
     libvirt_name: LibvirtName | None = None
+    adopt: bool = False
+    """Take over an existing libvirt object of this name (made by another tool or by hand):
+    our settings are merged into it, devices we do not model are kept."""
 
     @model_validator(mode="after")
     def _absolute(self) -> Self:
@@ -217,6 +223,14 @@ class VmSettings(ConfigModel):
     rebuild: int = Field(default=0, ge=0)
     """Bump to rebuild the root disk from the template's current image (its data is lost;
     data disks are kept)."""
+    libvirt_name: LibvirtName | None = None
+    """The domain's name in libvirt (default `<stack>-<name>`); its disks and seed are
+    named after it."""
+    root_disk_libvirt_name: LibvirtName | None = None
+    """The root volume's name in libvirt; default `<the VM's libvirt name>-root.qcow2`."""
+    adopt: bool = False
+    """Take over an existing domain, root and data disks and seed of these names (made by
+    another tool or by hand) instead of refusing them."""
 
     @model_validator(mode="after")
     def _unique_data_disks(self) -> Self:

@@ -431,7 +431,7 @@ def _vm(ctx: _Context, domain: Resource) -> dict[str, Any] | None:
         "host": host,
         "libvirtName": str(domain.get("name")),
         "adopt": True,
-        "rootDisk": {"libvirtName": str(root.get("name"))},
+        "rootDiskLibvirtName": str(root.get("name")),
         "memory": f"{int(domain.get('memory') or TF_DEFAULT_MEMORY_MIB)}MiB",
         "maxMemory": f"{int(domain.get('memory') or TF_DEFAULT_MEMORY_MIB)}MiB",
         "vcpus": int(domain.get("vcpu") or 1),
@@ -597,7 +597,6 @@ def _other_disks(
                     "format": str(volume.get("format") or "qcow2"),
                     "bus": bus,
                     "libvirtName": name,
-                    "adopt": True,
                 }
             )
         elif disk.get("file") or disk.get("blockDevice"):
@@ -686,7 +685,7 @@ def _unattached_volumes(ctx: _Context) -> None:
         used.add(f"{template['pool']}/{template['image']['volume']}")
     for vm in ctx.out.sections.get("vms", []):
         pool = ctx.out.sections["templates"][vm["template"]]["pool"]
-        used.add(f"{pool}/{vm['rootDisk']['libvirtName']}")
+        used.add(f"{pool}/{vm['rootDiskLibvirtName']}")
         used.update(f"{pool}/{d['libvirtName']}" for d in vm.get("dataDisks", []))
     names = {(h, n): k for (h, n), k in ctx.pools.items()}
     for volume in ctx.export.of_type(VOLUME):

@@ -107,6 +107,15 @@ def _seed(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: bytes) ->
     return data
 
 
+def _our_seed(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: bytes) -> bool:
+    """True when the volume holds this seed, or the start of it followed by zeros (an
+    interrupted run's upload cut short): then it is re-seeded and taken over."""
+    if _capacity(vol) != len(image):
+        return False
+    data = _download(conn, vol, len(image)).rstrip(b"\0")
+    return image.startswith(data)
+
+
 class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
     """CRUD for cloud-init seed volumes described by CloudInitSeedSpec."""
 
@@ -175,10 +184,11 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
         image = _image(spec)
         vol = volume_named(pool, spec.name)
         if vol is not None:
-            if not props.get(ADOPT_KEY):
+            if not props.get(ADOPT_KEY) and not _our_seed(conn, vol, image):
                 raise ProviderError(
                     f"a volume named {spec.name!r} already exists in pool {spec.pool!r} on "
-                    f"{conn.getURI()}; set adopt: true to make it this VM's seed"
+                    f"{conn.getURI()} and does not hold this seed; set adopt: true to make it "
+                    "this VM's seed, or choose another name"
                 )
             if _capacity(vol) > MAX_SEED_BYTES:
                 raise ProviderError(

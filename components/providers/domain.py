@@ -19,6 +19,7 @@ import pulumi
 from lxml import etree
 from pulumi.dynamic import DiffResult
 
+from components.providers import takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -28,6 +29,7 @@ from components.providers.base import (
     has_unknowns,
 )
 from components.providers.connection import connect
+from components.providers.drift import with_live_drift
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.migration import describe, migrate
@@ -144,12 +146,13 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         resolved = resolve_domain_type(conn, spec)
         existing = _lookup_by_name(conn, spec.name)
         if existing is not None and not props.get(ADOPT_KEY):
-            raise ProviderError(
-                f"a domain named {spec.name!r} already exists on {conn.getURI()}; set "
-                "adopt: true to manage it with this stack, or choose another name"
-            )
+            if not takeover.owned_by_this_resource(live_owner(existing), spec.ownership):
+                raise takeover.refuse_existing("domain", spec.name, f" on {conn.getURI()}")
+            takeover.announce("domain", spec.name, conn.getURI())
         if existing is not None:
-            dom = _define(conn, _merged_definition(existing, resolved, adopting=True))
+            dom = _define(
+                conn, _merged_definition(existing, resolved, adopting=bool(props.get(ADOPT_KEY)))
+            )
         else:
             dom = _define(conn, resolved.to_xml())
             domain_guard.restore_carried(dom, str(props.get(CONNECTION_KEY)))
@@ -184,10 +187,11 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
             autostart=bool(dom.autostart()),
             running=bool(dom.isActive()),
-            restart_policy=desired.restart_policy,
-            shutdown_timeout_seconds=desired.shutdown_timeout_seconds,
-            delete_snapshots=desired.delete_snapshots,
+            **{key: getattr(desired, key) for key in SETTINGS_OUTSIDE_LIBVIRT},
         )
+        if dom.isActive():
+            running = DomainSpec.from_xml(dom.XMLDesc(0))
+            live = with_live_drift(live, running, desired, ("memory_mib", "vcpus"))
         return comparable(domain_guard.as_desired_disks(dom, live, desired), desired), {
             "uuid": id_,
             "pendingRestart": has_pending_changes(dom, live),
@@ -300,14 +304,26 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             return
         require_owned(self.label(props), live_owner(dom), expected_owner(props))
         keep_snapshots = domain_guard.before_delete(dom, self.label(props), props)
-        if dom.isActive():
-            dom.destroy()
+        # Graceful first: the guest flushes the data disks that outlive it.
+        stop(dom, float(props.get("shutdownTimeoutSeconds", 60)))
         dom.undefineFlags(
             libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
             | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
             | keep_snapshots
         )
 
+
+SETTINGS_OUTSIDE_LIBVIRT = (
+    "restart_policy",
+    "shutdown_timeout_seconds",
+    "delete_snapshots",
+    "migration",
+    "host_name",
+    "cloud_init",
+    "gen1_reason",
+)
+"""Spec fields libvirt does not keep: a read returns them as the resource asked for them
+(they are never drift), so a refresh of an untouched VM is quiet."""
 
 RESTART_KEYS = tuple(k for k, rule in DOMAIN_RULES.items() if rule is Effect.RESTART)
 

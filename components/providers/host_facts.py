@@ -119,8 +119,12 @@ def uefi_firmware(domain_capabilities_xml: str) -> tuple[str, ...]:
     return tuple(v.text for v in root.findall("os/loader/value") if v.text)
 
 
-def gather_host_facts(conn: libvirt.virConnect) -> HostFacts:
-    """Read a host's facts over `conn` (read-only calls)."""
+def gather_host_facts(conn: libvirt.virConnect, own_prefix: str = "") -> HostFacts:
+    """Read a host's facts over `conn` (read-only calls).
+
+    `storagePools` leaves out the pools named `own_prefix…` (the stack's own pools): they
+    appear after the facts were first read, and a refresh must not report them as drift.
+    """
     capabilities = conn.getCapabilities()
     root = etree.fromstring(capabilities.encode())
     arch = root.findtext("host/cpu/arch") or ""
@@ -141,7 +145,13 @@ def gather_host_facts(conn: libvirt.virConnect) -> HostFacts:
         machine_types=machines,
         domain_types=domains,
         firmware=_firmware_of(conn, arch, choice.domain_type),
-        storage_pools=tuple(sorted(p.name() for p in conn.listAllStoragePools(0))),
+        storage_pools=tuple(
+            sorted(
+                p.name()
+                for p in conn.listAllStoragePools(0)
+                if not (own_prefix and p.name().startswith(own_prefix))
+            )
+        ),
         domain_type=choice.domain_type,
         domain_type_reason=choice.reason,
     )

@@ -30,6 +30,9 @@ class HostFactsSpec(XmlModel):
 
     xml_tag = "capabilities"
 
+    stack_prefix: str = ""
+    """The stack's name prefix (`<stack>-`): its own pools are not host facts."""
+
 
 class HostFactsProvider(LibvirtProvider[HostFactsSpec]):
     """Read-only: reads a host's facts, never changes anything on it."""
@@ -58,13 +61,13 @@ class HostFactsProvider(LibvirtProvider[HostFactsSpec]):
     def create_object(
         self, conn: libvirt.virConnect, spec: HostFactsSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
-        facts = gather_host_facts(conn)
+        facts = gather_host_facts(conn, spec.stack_prefix)
         return facts.host_uuid or facts.hostname, facts.wire()
 
     def read_object(
         self, conn: libvirt.virConnect, id_: str, desired: HostFactsSpec, props: Mapping[str, Any]
     ) -> tuple[HostFactsSpec, Props] | None:
-        return desired, gather_host_facts(conn).wire()
+        return desired, gather_host_facts(conn, desired.stack_prefix).wire()
 
     def update_object(
         self,
@@ -74,7 +77,7 @@ class HostFactsProvider(LibvirtProvider[HostFactsSpec]):
         changes: list[FieldChange],
         olds: Mapping[str, Any],
     ) -> Props:
-        return gather_host_facts(conn).wire()
+        return gather_host_facts(conn, spec.stack_prefix).wire()
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the facts: no connection, nothing on the host is touched."""

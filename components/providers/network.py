@@ -14,6 +14,7 @@ import libvirt
 import pulumi
 from lxml import etree
 
+from components.providers import takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -22,6 +23,7 @@ from components.providers.base import (
     found,
 )
 from components.providers.domain import live_owner
+from components.providers.drift import with_live_drift
 from components.providers.network_attachments import attachments, reattach_running
 from components.providers.ownership_check import expected_owner, require_owned
 from components.spec.changes import NETWORK_RULES, FieldChange
@@ -54,18 +56,25 @@ def _persistent(net: libvirt.virNetwork) -> NetworkSpec:
     return NetworkSpec.from_xml(persistent_xml(net), autostart=bool(net.autostart()))
 
 
+def _running(net: libvirt.virNetwork) -> NetworkSpec:
+    return NetworkSpec.from_xml(net.XMLDesc(0), autostart=bool(net.autostart()))
+
+
+LIVE_FIELDS = ("dns_hosts", "ips")
+"""What virNetworkUpdate changes on a running network (and so can drift live only)."""
+
+
 def _xml(model: XmlModel, tag: str) -> str:
     return etree.tostring(model.to_element(tag), encoding="unicode")
 
 
 class _Updater:
-    """Applies list differences to one network section with virNetworkUpdate."""
+    """Applies list differences to one network section with virNetworkUpdate, on one of
+    the network's configurations (`flags`: the saved definition or the running one)."""
 
-    def __init__(self, net: libvirt.virNetwork) -> None:
+    def __init__(self, net: libvirt.virNetwork, flags: int) -> None:
         self.net = net
-        self.flags = libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG
-        if net.isActive():
-            self.flags |= libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE
+        self.flags = flags
 
     def sync(
         self,
@@ -96,37 +105,57 @@ class _Updater:
                 )
 
 
-def comparable(live: NetworkSpec, desired: NetworkSpec) -> NetworkSpec:
+def comparable(
+    live: NetworkSpec, desired: NetworkSpec, also: NetworkSpec | None = None
+) -> NetworkSpec:
     """The live spec, minus what is not drift: unset fields and VM-owned DHCP reservations.
 
     Static leases that VMs' fixed IPs add (DhcpReservation resources) live in the same XML
-    list as the network's own leases; only the network's own are compared here.
+    list as the network's own leases; only the network's own (those `desired`, or `also`,
+    the previous spec, lists) are compared here.
     """
     update: dict[str, object] = {
         n: None for n in NetworkSpec.model_fields if getattr(desired, n) is None
     }
     if len(live.ips) == len(desired.ips):
+        wanted = [{d.mac for d in want.dhcp_hosts} for want in desired.ips]
+        if also is not None:
+            for index, ip in enumerate(also.ips[: len(wanted)]):
+                wanted[index] |= {d.mac for d in ip.dhcp_hosts}
         update["ips"] = [
-            ip.model_copy(
-                update={
-                    "dhcp_hosts": [
-                        h for h in ip.dhcp_hosts if h.mac in {d.mac for d in want.dhcp_hosts}
-                    ]
-                }
-            )
-            for ip, want in zip(live.ips, desired.ips, strict=True)
+            ip.model_copy(update={"dhcp_hosts": [h for h in ip.dhcp_hosts if h.mac in macs]})
+            for ip, macs in zip(live.ips, wanted, strict=True)
         ]
     return live.model_copy(update=update)
+
+
+def _sync(updater: _Updater, current: NetworkSpec, spec: NetworkSpec) -> None:
+    """Bring one configuration's DNS hosts, DHCP hosts and ranges from `current` to `spec`."""
+    updater.sync(libvirt.VIR_NETWORK_SECTION_DNS_HOST, "host", current.dns_hosts, spec.dns_hosts)
+    for index, (before, after) in enumerate(zip(current.ips, spec.ips, strict=False)):
+        updater.sync(
+            libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+            "host",
+            before.dhcp_hosts,
+            after.dhcp_hosts,
+            index,
+        )
+        updater.sync(
+            libvirt.VIR_NETWORK_SECTION_IP_DHCP_RANGE,
+            "range",
+            before.dhcp_ranges,
+            after.dhcp_ranges,
+            index,
+        )
 
 
 def _refuse_foreign_users(
     conn: libvirt.virConnect, label: str, network: str, owner: Ownership | None
 ) -> None:
-    """Running domains of other owners would lose their network: refuse, naming them."""
+    """Domains of other owners, running or stopped, would lose their network (a stopped one
+    could never start again): refuse, naming them."""
     foreign = []
     for attachment in attachments(conn, network):
-        if not attachment.active:
-            continue
         dom = conn.lookupByName(attachment.domain)
         tag = live_owner(dom)
         if (
@@ -141,8 +170,8 @@ def _refuse_foreign_users(
             foreign.append(attachment.domain)
     if foreign:
         raise ProviderError(
-            f"{label} is used by running domains {sorted(set(foreign))} that this stack does "
-            "not manage; not deleting it (detach them first)"
+            f"{label} is used by domains {sorted(set(foreign))} (running or stopped) that "
+            "this stack does not manage; not deleting it (detach them first)"
         )
 
 
@@ -159,10 +188,9 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
     ) -> tuple[str, Props]:
         existing = lookup_network(conn, spec.name)
         if existing is not None and not props.get(ADOPT_KEY):
-            raise ProviderError(
-                f"a network named {spec.name!r} already exists on {conn.getURI()}; set "
-                "adopt: true to manage it with this stack, or choose another name"
-            )
+            if not takeover.owned_by_this_resource(_persistent(existing).ownership, spec.ownership):
+                raise takeover.refuse_existing("network", spec.name, f" on {conn.getURI()}")
+            takeover.announce("network", spec.name, conn.getURI())
         if existing is not None:
             root = etree.fromstring(persistent_xml(existing).encode())
             spec.merge_into(root, adopting=True)
@@ -200,7 +228,11 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         net = network_by_uuid(conn, id_)
         if net is None:
             return None
-        return comparable(_persistent(net), desired), self._computed(net)
+        live = comparable(_persistent(net), desired)
+        if net.isActive():
+            running = comparable(_running(net), desired)
+            live = with_live_drift(live, running, desired, LIVE_FIELDS)
+        return live, self._computed(net)
 
     def update_object(
         self,
@@ -214,23 +246,13 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
         if net is None:
             raise ProviderError(f"network {spec.name!r} ({id_}) no longer exists; run refresh")
         old = self.spec_of(olds)
-        updater = _Updater(net)
-        updater.sync(libvirt.VIR_NETWORK_SECTION_DNS_HOST, "host", old.dns_hosts, spec.dns_hosts)
-        for index, (before, after) in enumerate(zip(old.ips, spec.ips, strict=False)):
-            updater.sync(
-                libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,
-                "host",
-                before.dhcp_hosts,
-                after.dhcp_hosts,
-                index,
-            )
-            updater.sync(
-                libvirt.VIR_NETWORK_SECTION_IP_DHCP_RANGE,
-                "range",
-                before.dhcp_ranges,
-                after.dhcp_ranges,
-                index,
-            )
+        # Each configuration changes from what it really holds (not from the state), so
+        # a hand edit of one of them (net-edit: saved definition only) is repaired too.
+        configurations = [(libvirt.VIR_NETWORK_UPDATE_AFFECT_CONFIG, _persistent(net))]
+        if net.isActive():
+            configurations.append((libvirt.VIR_NETWORK_UPDATE_AFFECT_LIVE, _running(net)))
+        for flags, holds in configurations:
+            _sync(_Updater(net, flags), comparable(holds, spec, also=old), spec)
         if any(c.key == "ownership" for c in changes):
             root = etree.fromstring(persistent_xml(net).encode())
             spec.merge_into(root)

@@ -14,6 +14,7 @@ from typing import Any
 
 import libvirt
 
+from components.providers import takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -46,12 +47,9 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         self, conn: libvirt.virConnect, spec: PoolSpec, props: Mapping[str, Any]
     ) -> tuple[str, Props]:
         existing = lookup_pool(conn, spec.name)
+        if existing is not None and not props.get(ADOPT_KEY):
+            return self._left_by_interrupted_run(conn, existing, spec)
         if existing is not None:
-            if not props.get(ADOPT_KEY):
-                raise ProviderError(
-                    f"a storage pool named {spec.name!r} already exists on {conn.getURI()}; "
-                    "set adopt: true to manage it with this stack"
-                )
             if not existing.isActive():
                 existing.create()
             existing.setAutostart(int(spec.autostart))
@@ -71,6 +69,29 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
                 pool.destroy()
             pool.undefine()
             raise
+        return pool.UUIDString(), {"uuid": pool.UUIDString(), "createdPath": created_path}
+
+    @staticmethod
+    def _left_by_interrupted_run(
+        conn: libvirt.virConnect, pool: libvirt.virStoragePool, spec: PoolSpec
+    ) -> tuple[str, Props]:
+        """A pool of our name and definition that was never started, or holds no volume, is
+        what an interrupted create left: finish making it. Anything else is refused."""
+        live = PoolSpec.from_xml(pool.XMLDesc(0))
+        if (live.type, live.path) != (spec.type, spec.path) or (
+            pool.isActive() and pool.numOfVolumes() > 0
+        ):
+            raise takeover.refuse_existing("storage pool", spec.name, f" on {conn.getURI()}")
+        takeover.announce("storage pool", spec.name, conn.getURI())
+        created_path = False
+        if not pool.isActive():
+            try:
+                pool.create()
+            except libvirt.libvirtError:
+                pool.build(0)
+                pool.create()
+            created_path = pool.numOfVolumes() == 0
+        pool.setAutostart(int(spec.autostart))
         return pool.UUIDString(), {"uuid": pool.UUIDString(), "createdPath": created_path}
 
     def read_object(

@@ -12,6 +12,7 @@ from typing import Any, cast
 import pulumi
 from pulumi.dynamic import Resource
 
+from components.host_reachability import leave_alone
 from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.dhcp_reservation import DhcpReservationProvider
 from components.providers.domain import DomainProvider
@@ -44,7 +45,12 @@ class LibvirtStoragePool(Resource, module="kvm", name="StoragePool"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = StoragePoolProvider.computed_keys
-        super().__init__(StoragePoolProvider(), resource_name, _with_outputs(props, outputs), opts)
+        super().__init__(
+            StoragePoolProvider(),
+            resource_name,
+            _with_outputs(props, outputs),
+            leave_alone(props, opts),
+        )
 
 
 class LibvirtVolume(Resource, module="kvm", name="Volume"):
@@ -65,7 +71,9 @@ class LibvirtVolume(Resource, module="kvm", name="Volume"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = VolumeProvider.computed_keys
-        super().__init__(VolumeProvider(), resource_name, _with_outputs(props, outputs), opts)
+        super().__init__(
+            VolumeProvider(), resource_name, _with_outputs(props, outputs), leave_alone(props, opts)
+        )
 
 
 class LibvirtNetwork(Resource, module="kvm", name="Network"):
@@ -83,7 +91,12 @@ class LibvirtNetwork(Resource, module="kvm", name="Network"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = NetworkProvider.computed_keys
-        super().__init__(NetworkProvider(), resource_name, _with_outputs(props, outputs), opts)
+        super().__init__(
+            NetworkProvider(),
+            resource_name,
+            _with_outputs(props, outputs),
+            leave_alone(props, opts),
+        )
 
 
 class LibvirtDomain(Resource, module="kvm", name="Domain"):
@@ -111,7 +124,9 @@ class LibvirtDomain(Resource, module="kvm", name="Domain"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = DomainProvider.computed_keys
-        super().__init__(DomainProvider(), resource_name, _with_outputs(props, outputs), opts)
+        super().__init__(
+            DomainProvider(), resource_name, _with_outputs(props, outputs), leave_alone(props, opts)
+        )
 
 
 class LibvirtNetworkReference(Resource, module="kvm", name="NetworkReference"):
@@ -125,7 +140,10 @@ class LibvirtNetworkReference(Resource, module="kvm", name="NetworkReference"):
     ) -> None:
         outputs = NetworkReferenceProvider.computed_keys
         super().__init__(
-            NetworkReferenceProvider(), resource_name, _with_outputs(props, outputs), opts
+            NetworkReferenceProvider(),
+            resource_name,
+            _with_outputs(props, outputs),
+            leave_alone(props, opts),
         )
 
 
@@ -138,7 +156,7 @@ class LibvirtDhcpReservation(Resource, module="kvm", name="DhcpReservation"):
     def __init__(
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(DhcpReservationProvider(), resource_name, props, opts)
+        super().__init__(DhcpReservationProvider(), resource_name, props, leave_alone(props, opts))
 
 
 class LibvirtSnapshot(Resource, module="kvm", name="Snapshot"):
@@ -157,7 +175,12 @@ class LibvirtSnapshot(Resource, module="kvm", name="Snapshot"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = SnapshotProvider.computed_keys
-        super().__init__(SnapshotProvider(), resource_name, _with_outputs(props, outputs), opts)
+        super().__init__(
+            SnapshotProvider(),
+            resource_name,
+            _with_outputs(props, outputs),
+            leave_alone(props, opts),
+        )
 
 
 class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
@@ -189,7 +212,7 @@ class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
             provider(),
             resource_name,
             _with_outputs({**props, **secrets}, provider.computed_keys),
-            pulumi.ResourceOptions.merge(secret_outputs, opts),
+            leave_alone(props, pulumi.ResourceOptions.merge(secret_outputs, opts)),
         )
 
 
@@ -214,4 +237,9 @@ class LibvirtHostFacts(Resource, module="kvm", name="HostFacts"):
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         outputs = HostFactsProvider.computed_keys
-        super().__init__(HostFactsProvider(), resource_name, _with_outputs(props, outputs), opts)
+        super().__init__(
+            HostFactsProvider(),
+            resource_name,
+            _with_outputs(props, outputs),
+            leave_alone(props, opts),
+        )

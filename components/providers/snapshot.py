@@ -32,6 +32,12 @@ def _snapshot(dom: libvirt.virDomain, name: str) -> libvirt.virDomainSnapshot | 
     return found(lambda: dom.snapshotLookupByName(name), libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT)
 
 
+def _declared(snap: libvirt.virDomainSnapshot) -> bool:
+    """A snapshot a Snapshot resource took (an interrupted run's is taken over on rerun)."""
+    tag = SnapshotSpec.from_xml(snap.getXMLDesc(0)).tag
+    return tag is not None and tag.kind == "declared"
+
+
 def _computed(dom: libvirt.virDomain, info: SnapshotInfo) -> Props:
     return {
         "domainUuid": str(dom.UUIDString()),
@@ -63,7 +69,7 @@ class SnapshotProvider(LibvirtProvider[SnapshotResourceSpec]):
         if dom is None:
             raise ProviderError(f"{self.label(props)}: the domain does not exist")
         existing = _snapshot(dom, spec.name)
-        if existing is not None and not props.get(ADOPT_KEY):
+        if existing is not None and not props.get(ADOPT_KEY) and not _declared(existing):
             raise ProviderError(
                 f"{self.label(props)} already exists; set adopt: true to manage it with this "
                 "stack, or choose another name"

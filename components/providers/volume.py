@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import libvirt
+import pulumi
 from lxml import etree
 
+from components.providers import takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -128,6 +130,49 @@ def _check_clone_size(conn: libvirt.virConnect, spec: VolumeSpec) -> None:
         )
 
 
+def _left_by_interrupted_run(
+    conn: libvirt.virConnect, vol: libvirt.virStorageVol, spec: VolumeSpec
+) -> libvirt.virStorageVol | None:
+    """An existing volume of our name: take it over when it holds what it must, delete it
+    when it is our own cut-short upload (None: import again), refuse otherwise."""
+    where = f" in pool {spec.pool!r} on {conn.getURI()}"
+    users = used_by_domains(conn, vol)
+    if users:
+        raise takeover.refuse_existing("volume", spec.name, where, f"(disk of {users}) ")
+    if is_import(spec):
+        assert spec.source is not None
+        try:
+            with open_image(spec.source) as image:
+                chunks = iter(lambda: image.read(CHUNK_BYTES), b"")
+                verdict = takeover.classify_import(conn, vol, chunks, image.length)
+                for _rest in chunks:
+                    pass
+                image.verify(spec.source.sha256)
+        except ImageSourceError as err:
+            raise ProviderError(f"volume {spec.name}: {err}") from err
+        if verdict is takeover.Found.PARTIAL:
+            pulumi.log.info(
+                f"volume {spec.name}{where}: an interrupted import left it incomplete; "
+                "importing it again"
+            )
+            vol.delete(0)
+            return None
+        if verdict is takeover.Found.SAME:
+            takeover.announce("volume", spec.name, conn.getURI())
+            return vol
+        raise takeover.refuse_existing("volume", spec.name, where, "(other content) ")
+    live = VolumeSpec.from_xml(vol.XMLDesc(0), pool=spec.pool)
+    same = (
+        live.format == spec.format
+        and live.backing_path == spec.backing_path
+        and (spec.capacity_bytes is None or live.capacity_bytes == spec.capacity_bytes)
+    )
+    if not same:
+        raise takeover.refuse_existing("volume", spec.name, where, "(other format or size) ")
+    takeover.announce("volume", spec.name, conn.getURI())
+    return vol
+
+
 class VolumeProvider(LibvirtProvider[VolumeSpec]):
     """CRUD for libvirt storage volumes described by VolumeSpec."""
 
@@ -159,10 +204,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         pool.refresh(0)
         vol = volume_named(pool, spec.name)
         if vol is not None and not props.get(ADOPT_KEY):
-            raise ProviderError(
-                f"a volume named {spec.name!r} already exists in pool {spec.pool!r} on "
-                f"{conn.getURI()}; set adopt: true to manage it with this stack"
-            )
+            vol = _left_by_interrupted_run(conn, vol, spec)
         if vol is None and is_import(spec):
             try:
                 vol = _import(conn, pool, spec)
@@ -194,7 +236,13 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
             live = live.model_copy(update={"capacity_bytes": None})
         if desired.backing_format is None:
             live = live.model_copy(update={"backing_format": None})
-        return live, self._computed(vol)
+        computed = self._computed(vol)
+        if "allocationBytes" in props:
+            # What the guest writes is not drift: `allocationBytes` stays the allocation the
+            # volume had when the stack made or last changed it (a refresh of every running
+            # VM's disks would otherwise report a change every day).
+            computed["allocationBytes"] = props["allocationBytes"]
+        return live, computed
 
     def update_object(
         self,

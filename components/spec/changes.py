@@ -270,6 +270,7 @@ def _facts_host_effect(old: Props, new: Props) -> Effect:
 
 HOST_FACTS_RULES: dict[str, Rule] = {
     CONNECTION_KEY: _facts_host_effect,
+    "stackPrefix": Effect.LIVE,
     "adopt": Effect.LIVE,
 }
 """A host's facts are outputs only: refresh shows them changing; another host is a replace."""

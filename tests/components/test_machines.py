@@ -30,6 +30,9 @@ class Inspector:
     def __init__(self, support=FULL, cpus=8, memory_mib=16384, foreign=()):
         self.support, self.cpus, self.memory, self.foreign = support, cpus, memory_mib, foreign
 
+    def answers(self, uri):
+        pass
+
     def interfaces(self, uri):
         return set()
 

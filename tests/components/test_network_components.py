@@ -26,6 +26,9 @@ class FakeInspector:
         self._interfaces = set(interfaces)
         self._networks = list(networks)
 
+    def answers(self, uri):
+        pass
+
     def interfaces(self, uri):
         return self._interfaces
 
@@ -148,16 +151,31 @@ def test_overlap_with_our_own_networks_is_not_an_error(inspector):
     assert len(mocks.of_type("kvm:Network")) == 1
 
 
-def test_unreachable_host_is_a_warning(inspector, caplog):
+def test_unreachable_host_fails_the_preview_naming_it(inspector):
     class Down:
-        def interfaces(self, uri):
+        def answers(self, uri):
             raise ConnectionError("refused")
 
-        networks = interfaces
+        interfaces = networks = answers
 
-    mocks = _run_with(Down(), lambda: BridgedNetwork("uplink", [_host()], bridge="br0"))
+    with pytest.raises(Exception, match=r"hosts\.hv1: cannot reach libvirt at .*: refused"):
+        _run_with(Down(), lambda: BridgedNetwork("uplink", [_host()], bridge="br0"))
+
+
+def test_a_host_marked_down_is_not_inspected(inspector, caplog):
+    class Down:
+        def answers(self, uri):
+            raise AssertionError("a down host is not contacted")
+
+        interfaces = networks = answers
+
+    def program():
+        host = KvmHost("hv1", uri="qemu+ssh://root@hv1/system", down=True)
+        BridgedNetwork("uplink", [host], bridge="br0")
+
+    mocks = _run_with(Down(), program)
     assert len(mocks.of_type("kvm:Network")) == 1
-    assert "cannot inspect host hv1" in caplog.text
+    assert "is marked down" in caplog.text
 
 
 def _vm_program(*nic_sets):

@@ -24,6 +24,10 @@ PRIVATE_MOUNTS: Mapping[str, str] = {
 
 SYSTEM_CONFIG = Path("/etc/libvirt")
 
+HOLD_FILE = "libvirtd.hold"
+"""While this file exists in a host's directory, a libvirtd that exits is restarted only
+once the file is removed (the fault tests' kill and restart); without it the host stops."""
+
 # Objects of the machine's own libvirt (domains, networks, pools, secrets, hooks) must not
 # appear in lab hosts: a "default" network would add a bridge, hooks would run machine scripts.
 _MACHINE_OBJECT_DIRS = ("qemu", "storage", "secrets", "hooks")
@@ -77,7 +81,8 @@ def nsinit_script(directory: Path) -> str:
     """The script run as PID 1 of the host's PID namespace.
 
     It bind-mounts the private dirs, starts virtlogd and libvirtd, and stays until libvirtd
-    exits or it gets SIGTERM. When it exits, the kernel kills every process left in the
+    exits (unless `HOLD_FILE` says it was killed on purpose: then it waits and starts it
+    again) or it gets SIGTERM. When it exits, the kernel kills every process left in the
     namespace (qemu, dnsmasq), so nothing outlives the host.
     """
     d = shlex.quote(str(directory))
@@ -90,7 +95,13 @@ def nsinit_script(directory: Path) -> str:
 set +e
 virtlogd -p {d}/virtlogd.pid & VL=$!
 libvirtd -p {d}/libvirtd.pid & LV=$!
-trap 'kill $LV; wait $LV; kill $VL; wait $VL; exit 0' TERM
-while kill -0 $LV 2>/dev/null; do wait; done
+trap 'rm -f {d}/{HOLD_FILE}; kill $LV; wait $LV; kill $VL; wait $VL; exit 0' TERM
+while :; do
+  while kill -0 $LV 2>/dev/null; do wait $LV; done
+  [ -e {d}/{HOLD_FILE} ] || break
+  echo "nsinit: libvirtd down on purpose"
+  while [ -e {d}/{HOLD_FILE} ]; do sleep 0.05; done
+  libvirtd -p {d}/libvirtd.pid & LV=$!
+done
 echo "nsinit: libvirtd exited"
 """

@@ -11,9 +11,10 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
-from tests.lab.host_config import new_host_uuid, prepare_host_dir
+from tests.lab.host_config import HOLD_FILE, new_host_uuid, prepare_host_dir
 from tests.lab.netns import NetworkNamespace
 from tests.lab.prerequisites import LabSetupError, search_path
 
@@ -148,6 +149,38 @@ class LabHost:
             parts.append(f"--- {self.name} {label} ({path}):\n" + "\n".join(lines))
         return "\n".join(parts)
 
+    def kill_libvirtd(self) -> None:
+        """SIGKILL this host's libvirtd, as a crash would; its guests (qemu) keep running.
+
+        The host stays down (clients get "client socket is closed", new connections fail)
+        until `restart_libvirtd`.
+        """
+        if self.directory is None or self.process is None:
+            raise LabSetupError(f"{self.name}: only a launched lab host's libvirtd can be killed")
+        init = _first_child(self.process.pid)
+        daemon = _child_named(init, "libvirtd") if init is not None else None
+        if daemon is None:
+            raise LabSetupError(f"{self.name}: no libvirtd process to kill")
+        (self.directory / HOLD_FILE).touch()
+        os.kill(daemon, signal.SIGKILL)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while Path(f"/proc/{daemon}").exists() and _state(daemon) != "Z":
+            if time.monotonic() > deadline:
+                raise LabSetupError(f"{self.name}: libvirtd {daemon} survived SIGKILL")
+            time.sleep(0.02)
+
+    def restart_libvirtd(self, timeout: float = 30.0) -> None:
+        """Start libvirtd again after `kill_libvirtd` and wait until it answers."""
+        assert self.directory is not None
+        (self.directory / HOLD_FILE).unlink(missing_ok=True)
+        deadline = time.monotonic() + timeout
+        while not self.answers():
+            if self.exited() or time.monotonic() > deadline:
+                raise LabSetupError(
+                    f"{self.name}: libvirtd did not come back\n{self.diagnostics()}"
+                )
+            time.sleep(0.05)
+
     def request_stop(self) -> None:
         """Ask the namespace init to stop libvirtd cleanly (SIGTERM); `stop` finishes the job."""
         if self.process is None or self.process.poll() is not None:
@@ -172,6 +205,25 @@ class LabHost:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+def _child_named(pid: int, name: str) -> int | None:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return None
+    for child in map(int, children):
+        with contextlib.suppress(FileNotFoundError):
+            if Path(f"/proc/{child}/comm").read_text().strip() == name:
+                return child
+    return None
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return "X"
 
 
 def _first_child(pid: int) -> int | None:

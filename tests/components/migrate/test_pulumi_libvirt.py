@@ -88,7 +88,7 @@ def test_every_object_is_adopted_with_its_names_macs_and_machine():
     domain = _resource(export, "domain:Domain", "web-0")
     root = _resource(export, "volume:Volume", "web-0")
     assert vm["libvirtName"] == domain["outputs"]["name"] and vm["adopt"] is True
-    assert vm["rootDisk"] == {"libvirtName": root["outputs"]["name"]}
+    assert vm["rootDiskLibvirtName"] == root["outputs"]["name"]
     assert vm["nics"][0]["mac"] == domain["outputs"]["networkInterfaces"][0]["mac"].lower()
     assert (
         vm["dataDisks"][0]["libvirtName"]

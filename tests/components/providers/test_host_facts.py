@@ -49,7 +49,7 @@ def test_an_unreachable_host_fails_create_with_its_uri() -> None:
 
 
 def test_read_failures_name_the_host(monkeypatch: pytest.MonkeyPatch, node_uri: str) -> None:
-    def broken(_conn: libvirt.virConnect) -> None:
+    def broken(_conn: libvirt.virConnect, _own_prefix: str = "") -> None:
         raise libvirt.libvirtError("cannot read capabilities")
 
     monkeypatch.setattr("components.providers.host_facts_resource.gather_host_facts", broken)

@@ -263,22 +263,44 @@ def test_pool_and_volume_with_existing_names_are_refused_unless_adopted(node_uri
         "<pool type='dir'><name>old</name><target><path>/virtual/old</path></target></pool>"
     )
     pool.create()
+    pool.createXML("<volume><name>disk</name><capacity unit='MiB'>1</capacity></volume>", 0)
     pools = Engine(StoragePoolProvider())
     props = pool_inputs(node_uri, "old", "/virtual/old")
     with pytest.raises(ProviderError, match=r"'old' already exists.*adopt"):
-        pools.create(props)
+        pools.create(props)  # it holds volumes: not an interrupted create of ours
     adopted = pools.create({**props, "adopt": True})
     assert adopted.id == pool.UUIDString()
     assert adopted.outputs["createdPath"] is False  # an adopted pool's directory is not ours
     assert pool.autostart()
 
-    pool.createXML("<volume><name>disk</name><capacity unit='MiB'>1</capacity></volume>", 0)
     key = pool.storageVolLookupByName("disk").key()
     vols = Engine(VolumeProvider())
-    vprops = volume_inputs(node_uri, "old", "disk", capacityBytes=MIB, format="raw")
-    with pytest.raises(ProviderError, match=r"volume named 'disk' already exists"):
-        vols.create(vprops)
+    vprops = volume_inputs(node_uri, "old", "disk", capacityBytes=2 * MIB, format="raw")
+    with pytest.raises(ProviderError, match=r"volume named 'disk' already exists.*other format"):
+        vols.create(vprops)  # not what the resource must hold (another size)
     assert vols.create({**vprops, "adopt": True}).id == key
+
+
+def test_what_an_interrupted_create_left_is_taken_over(node_uri: str) -> None:
+    """A pool defined but not started, and an unused volume of the wanted format and size,
+    are what a create killed half way leaves: the rerun takes them over."""
+    conn = connect(node_uri)
+    pool = conn.storagePoolDefineXML(
+        "<pool type='dir'><name>half</name><target><path>/virtual/half</path></target></pool>"
+    )
+    made = Engine(StoragePoolProvider()).create(pool_inputs(node_uri, "half", "/virtual/half"))
+    assert made.id == pool.UUIDString() and pool.isActive()
+    pool.createXML(
+        "<volume><name>v</name><capacity unit='MiB'>1</capacity>"
+        "<target><format type='raw'/></target></volume>",
+        0,
+    )
+    key = pool.storageVolLookupByName("v").key()
+    vprops = volume_inputs(node_uri, "half", "v", capacityBytes=MIB, format="raw")
+    assert Engine(VolumeProvider()).create(vprops).id == key
+    other = pool_inputs(node_uri, "half", "/virtual/elsewhere")
+    with pytest.raises(ProviderError, match=r"'half' already exists.*not one this stack made"):
+        Engine(StoragePoolProvider()).create(other)
 
 
 # ---- ownership on delete ------------------------------------------------------------------

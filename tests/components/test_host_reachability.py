@@ -1,0 +1,46 @@
+"""The preview error for a host that does not answer, and what a down host's resources get."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.host_reachability import (
+    is_down,
+    leave_alone,
+    mark_down,
+    unreachable,
+    what_was_tried,
+)
+
+
+def test_what_was_tried_is_said_the_way_operators_check_it() -> None:
+    assert (
+        what_was_tried("qemu+unix:///system?socket=/run/x/sock")
+        == "the libvirtd socket /run/x/sock"
+    )
+    assert (
+        what_was_tried("qemu+ssh://admin@hv1:2222/system")
+        == "ssh to admin@hv1:2222, then libvirtd's /system socket there"
+    )
+    assert what_was_tried("qemu:///system") == "the local libvirtd's /system socket"
+    assert what_was_tried("qemu+tls://hv2/system") == "qemu+tls to hv2"
+
+
+def test_the_error_names_the_host_key_uri_and_the_way_out() -> None:
+    err = unreachable("hv1", "qemu+ssh://admin@hv1/system", OSError("No route to host"))
+    text = str(err)
+    assert text.startswith("hosts.hv1: cannot reach libvirt at qemu+ssh://admin@hv1/system")
+    assert "tried ssh to admin@hv1" in text and "No route to host" in text
+    assert "down: true" in text
+
+
+def test_resources_on_a_down_host_ignore_every_input() -> None:
+    uri = "qemu+ssh://root@down-host.test/system"
+    props = {"connectionUri": uri, "name": "vm", "memoryMib": 512}
+    assert leave_alone(props, None) is None, "an up host's resources keep their options"
+    mark_down(uri)
+    assert is_down(uri)
+    opts = leave_alone(props, pulumi.ResourceOptions(protect=True))
+    assert opts is not None
+    assert opts.ignore_changes == ["connectionUri", "memoryMib", "name"]
+    assert opts.protect
