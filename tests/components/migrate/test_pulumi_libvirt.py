@@ -213,6 +213,13 @@ def test_host_uri_comes_from_the_provider_or_from_host_option():
         convert(parse_export(_export()), {"hv9": "qemu:///system"})
 
 
+def test_the_default_provider_becomes_host_default():
+    text = FIXTURE.read_text().replace("providers:libvirt::hv1", "providers:libvirt::default_0_5_4")
+    sections = convert(parse_export(json.loads(text))).sections
+    assert list(sections["hosts"]) == ["default"]
+    assert {vm["host"] for vm in sections["vms"]} == {"default"}
+
+
 def test_not_an_export_is_refused_naming_the_problem():
     with pytest.raises(ExportError, match="no 'deployment' object"):
         parse_export({"resources": []})
