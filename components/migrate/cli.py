@@ -32,7 +32,11 @@ def _host(value: str) -> tuple[str, str]:
 
 def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    top = argparse.ArgumentParser(prog="python -m components.migrate", description=__doc__)
+    top = argparse.ArgumentParser(
+        prog="python -m components.migrate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = top.add_subparsers(dest="command", required=True)
     sub = commands.add_parser(
         "from-pulumi-libvirt", help="stack file adopting a pulumi-libvirt stack's objects"

@@ -146,6 +146,8 @@ class _Context:
     networks: dict[str, str] = field(default_factory=dict)
     """Network id (UUID) and (host, libvirt name) → network config key."""
     templates: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    unconverted: dict[str, str] = field(default_factory=dict)
+    """Id → libvirt name of the old stack's networks that have no kvm-pulumi kind."""
     seeds: set[str] = field(default_factory=set)
     """Cloud-init disks reported already (one ISO is often shared by many VMs)."""
 
@@ -285,11 +287,12 @@ def _network(ctx: _Context, network: Resource) -> None:
     mode = str(network.get("mode") or "nat").lower()
     label = _label(network)
     kind = _KINDS.get(mode)
+    ctx.unconverted[network.id] = str(network.get("name"))
     if kind is None:
         ctx.out.note(
             label,
             f"mode {mode!r} has no kvm-pulumi kind",
-            f"{KEPT_AS_IS}; VMs on it are left to the old tool (listed below)",
+            f"{KEPT_AS_IS}; VMs on it use it as an `existing` network",
         )
         return
     entry: dict[str, Any] = {"kind": kind}
@@ -312,6 +315,7 @@ def _network(ctx: _Context, network: Resource) -> None:
             ctx.out.note(label, "static routes on a non-routed network", KEPT_AS_IS)
     entry["autostart"] = bool(network.get("autostart", False))
     entry.update({"hosts": [host], "libvirtName": str(network.get("name")), "adopt": True})
+    del ctx.unconverted[network.id]
     key = config_key(network.name, ctx.section("networks"))
     ctx.section("networks")[key] = entry
     ctx.networks[network.id] = key
@@ -334,7 +338,7 @@ def _addresses(ctx: _Context, network: Resource, entry: dict[str, Any]) -> bool:
         ctx.out.note(
             label,
             f"{len(v4)} IPv4 subnets (kvm-pulumi networks have exactly one)",
-            f"{KEPT_AS_IS}; VMs on it are left to the old tool (listed below)",
+            f"{KEPT_AS_IS}; VMs on it use it as an `existing` network",
         )
         return False
     subnet = v4[0]
@@ -528,11 +532,12 @@ def _nics(ctx: _Context, domain: Resource, host: str) -> list[dict[str, Any]] | 
     for index, nic in enumerate(domain.get("networkInterfaces") or []):
         where = f"{_label(domain)} networkInterfaces[{index}]"
         direct = [k for k in _DIRECT_NIC_KEYS if nic.get(k)]
+        name = nic.get("networkName") or ctx.unconverted.get(str(nic.get("networkId") or ""))
         key = ctx.networks.get(str(nic.get("networkId") or "")) or ctx.networks.get(
-            f"{host}/{nic.get('networkName')}"
+            f"{host}/{name}"
         )
-        if key is None and nic.get("networkName") and not direct:
-            key = _existing_network(ctx, host, str(nic["networkName"]))
+        if key is None and name and not direct:
+            key = _existing_network(ctx, host, str(name))
         if key is None:
             what = f"a {direct[0]} NIC" if direct else "a NIC on a network left to the old tool"
             ctx.out.note(where, what, "the VM is left to the old tool")

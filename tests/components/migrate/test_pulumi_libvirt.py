@@ -213,6 +213,42 @@ def test_host_uri_comes_from_the_provider_or_from_host_option():
         convert(parse_export(_export()), {"hv9": "qemu:///system"})
 
 
+def test_network_modes_become_network_kinds():
+    export = _export()
+    net = _resource(export, "network:Network", "vmnet")
+    _set(net, "mode", "none")
+    assert convert(parse_export(export)).sections["networks"]["vmnet"]["kind"] == "isolated"
+    _set(net, "mode", "route")
+    _set(net, "routes", [{"cidr": "10.99.0.0/24", "gateway": "10.17.3.5"}])
+    routed = convert(parse_export(export)).sections["networks"]["vmnet"]
+    assert routed["kind"] == "routed"
+    assert routed["routes"] == [{"subnet": "10.99.0.0/24", "gateway": "10.17.3.5"}]
+    _set(net, "dhcp", {"enabled": False})
+    assert "dhcp" not in convert(parse_export(export)).sections["networks"]["vmnet"]
+    _set(net, "mode", "open")
+    conversion = convert(parse_export(export))
+    assert conversion.sections["networks"] == {
+        "vmnet-b9fa880": {"kind": "existing", "name": "vmnet-b9fa880", "hosts": ["hv1"]}
+    }, "an open network stays as it is; the VMs on it use it as an existing network"
+    assert len(conversion.sections["vms"]) == 2
+
+
+def test_boot_order_cpu_mode_and_scsi_disks_are_pinned():
+    export = _export()
+    for name in ("web-0", "web-1"):
+        domain = _resource(export, "domain:Domain", name)
+        _set(domain, "bootDevices", [{"devs": ["hd", "network"]}])
+        _set(domain, "cpu", {"mode": "host-passthrough"})
+        _set(domain, "machine", "pc-q35-7.2")
+        disks = domain["outputs"]["disks"]
+        _set(domain, "disks", [{**d, "scsi": True} for d in disks])
+    template = convert(parse_export(export)).sections["templates"]["debian-base"]
+    assert template["bootOrder"] == ["hd", "network"]
+    assert template["cpu"] == {"mode": "host-passthrough"}
+    assert (template["machine"], template["firmware"]) == ("pc-q35-7.2", "bios"), "q35 + BIOS"
+    assert template["diskBus"] == "scsi"
+
+
 def test_the_default_provider_becomes_host_default():
     text = FIXTURE.read_text().replace("providers:libvirt::hv1", "providers:libvirt::default_0_5_4")
     sections = convert(parse_export(json.loads(text))).sections
