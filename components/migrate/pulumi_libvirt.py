@@ -146,6 +146,7 @@ class _Context:
     networks: dict[str, str] = field(default_factory=dict)
     """Network id (UUID) and (host, libvirt name) → network config key."""
     templates: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    vm_names: set[str] = field(default_factory=set)
     unconverted: dict[str, str] = field(default_factory=dict)
     """Id → libvirt name of the old stack's networks that have no kvm-pulumi kind."""
     seeds: set[str] = field(default_factory=set)
@@ -428,16 +429,23 @@ def _vm(ctx: _Context, domain: Resource) -> dict[str, Any] | None:
             "left to the old tool",
         )
         return None
+    data, existing = _other_disks(ctx, domain, disks[1:], volumes, pool)
+    if data is None:
+        return None
+    seed = _seed(ctx, domain)
+    if seed is not None:
+        existing.append(seed)
     bus = "scsi" if disks[0].get("scsi") else "virtio"
+    memory = f"{int(domain.get('memory') or TF_DEFAULT_MEMORY_MIB)}MiB"
     vm: dict[str, Any] = {
-        "name": config_key(domain.name, {v["name"] for v in ctx.out.sections.get("vms", [])}),
+        "name": config_key(domain.name, ctx.vm_names),
         "template": _template(ctx, domain, base, pool, bus),
         "host": host,
         "libvirtName": str(domain.get("name")),
         "adopt": True,
         "rootDiskLibvirtName": str(root.get("name")),
-        "memory": f"{int(domain.get('memory') or TF_DEFAULT_MEMORY_MIB)}MiB",
-        "maxMemory": f"{int(domain.get('memory') or TF_DEFAULT_MEMORY_MIB)}MiB",
+        "memory": memory,
+        "maxMemory": memory,
         "vcpus": int(domain.get("vcpu") or 1),
         "maxVcpus": int(domain.get("vcpu") or 1),
         "diskSize": _size(root.get("size")),
@@ -445,14 +453,9 @@ def _vm(ctx: _Context, domain: Resource) -> dict[str, Any] | None:
         "autostart": bool(domain.get("autostart", False)),
         "restartPolicy": "manual",
     }
-    data, existing = _other_disks(ctx, domain, disks[1:], volumes, pool)
-    if data is None:
-        return None
+    ctx.vm_names.add(vm["name"])
     if data:
         vm["dataDisks"] = data
-    seed = _seed(ctx, domain)
-    if seed is not None:
-        existing.append(seed)
     if existing:
         vm["existingDisks"] = existing
     vm["nics"] = nics
