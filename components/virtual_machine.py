@@ -281,7 +281,7 @@ class VirtualMachine(pulumi.ComponentResource):
             restart_policy=settings.restart_policy,
             shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
             host_name=host.host_name,
-            gen1_reason=tmpl.gen1_reason if tmpl.generation == "gen1" else None,
+            gen1_reason=tmpl.gen1_reason if tmpl.generation != "gen2" else None,
             migration=MigrationSettings(
                 shared_storage=host.shares(template.pool.path),
                 **settings.migration.model_dump(),

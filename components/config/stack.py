@@ -116,7 +116,8 @@ class TemplateSettings(ConfigModel):
     """Earlier images whose base volumes stay while VMs built from them are not rebuilt."""
     generation: Generation = "gen2"
     gen1_reason: str | None = None
-    """Why this template needs gen1 (old guest OS…); the policy pack asks for one."""
+    """Why this template needs gen1 (old guest OS…), or a custom BIOS/i440fx machine; the
+    policy pack asks for one."""
     machine: str | None = None
     """A pinned machine type (e.g. pc-q35-7.2); default: the generation's (q35 / pc)."""
     firmware: Firmware | None = None

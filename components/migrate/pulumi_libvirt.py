@@ -30,6 +30,7 @@ from components.migrate.export import (
     has_secret,
 )
 from components.migrate.findings import KEPT_AS_IS, Finding
+from components.spec.domain import is_i440fx
 from components.spec.sizes import MIB, format_size
 
 DOMAIN = "libvirt:index/domain:Domain"
@@ -494,6 +495,8 @@ def _template(ctx: _Context, domain: Resource, base: Resource, pool: str, bus: s
             "listen": graphics.get("listenAddress") or "127.0.0.1",
         },
     }
+    if is_i440fx(profile["machine"]):
+        profile["gen1Reason"] = "taken over from pulumi-libvirt as it was made (BIOS, i440fx)"
     if isinstance(cpu, dict) and cpu.get("mode"):
         profile["cpu"] = {"mode": cpu["mode"]}
     for key in ("kernel", "initrd"):
