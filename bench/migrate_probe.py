@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import libvirt
 
 from bench.lab_session import base_image
 from components.migrate.export import parse_export
 from components.migrate.probe import (
+    READERS,
     ProbeReport,
     desired_resources,
     probe_object,
@@ -72,7 +74,9 @@ def main() -> None:
             started = time.perf_counter()
             registrations = desired_resources(stack_sections(stack_file), "bench")
             evaluated = time.perf_counter()
-            report = ProbeReport([r for r in map(probe_object, registrations) if r is not None])
+            with ThreadPoolExecutor(max_workers=READERS) as pool:
+                results = list(pool.map(probe_object, registrations))
+            report = ProbeReport([r for r in results if r is not None])
             seconds.append(time.perf_counter() - started)
             evaluations.append(evaluated - started)
             objects, disruptive = len(report.objects), report.disruptive()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,11 +196,13 @@ def probe_object(registration: Registration) -> ObjectReport | None:
     return ObjectReport(kind, str(desired.get("name")), uri, found=True, changes=changes)
 
 
+READERS = 8
+"""Objects read at once: libvirt calls wait on the daemon, not on this process."""
+
+
 def probe_stack(stack_file: Path, stack: str) -> ProbeReport:
     """Read every object of the stack file from its host and classify the differences."""
-    report = ProbeReport()
-    for registration in desired_resources(stack_sections(stack_file), stack):
-        result = probe_object(registration)
-        if result is not None:
-            report.objects.append(result)
-    return report
+    registrations = desired_resources(stack_sections(stack_file), stack)
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        results = list(pool.map(probe_object, registrations))
+    return ProbeReport([r for r in results if r is not None])
