@@ -6,12 +6,17 @@ terraform_libvirt_objects.py), yielding a real `pulumi stack export`. The export
 converted and probed with the command, then the new stack is applied through the harness:
 every object is adopted (creates only), the running VMs keep their UUIDs and domain IDs (not
 restarted), a second `up` changes nothing, and a memory change is then applied in place.
+
+The old estate is made once per module, before the test's own fixtures: its domains are
+started by the old tool (with its `type='volume'` disks), not by this project, so checks of
+what the project starts (the e2e confinement check) do not count those starts.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import libvirt
@@ -31,14 +36,24 @@ from tests.e2e.terraform_libvirt_objects import TerraformLibvirtHost, remove_pre
 from tests.harness import Harness
 from tests.lab.base_image import make_base_image
 from tests.lab.guest import TinyGuest
-from tests.lab.hosts import LabHost
+from tests.lab.hosts import Lab, LabHost
 
 
-@pytest.fixture
+@dataclass(frozen=True)
+class OldEstate:
+    conn: libvirt.virConnect
+    export: Path
+    scratch: Path
+    prefix: str
+
+
+@pytest.fixture(scope="module")
 def old_estate(
-    lab_host: LabHost, lab_scratch: Path, tiny_guest: TinyGuest, name_prefix: str
-) -> Iterator[tuple[libvirt.virConnect, Path]]:
+    lab: Lab, lab_host: LabHost, tiny_guest: TinyGuest, session_prefix: str
+) -> Iterator[OldEstate]:
     """The objects a pulumi-libvirt stack made on the lab host, and its export file."""
+    name_prefix = f"{session_prefix}m14-"
+    lab_scratch = lab.scratch_dir(name_prefix.rstrip("-"))
     settings = ProgramSettings(
         vms=2,
         uri=lab_host.uri,
@@ -59,7 +74,7 @@ def old_estate(
         export = export_of(typical_program(settings), backend=TerraformLibvirtHost(conn=conn))
         path = lab_scratch / "old.json"
         path.write_text(json.dumps(export, indent=2))
-        yield conn, path
+        yield OldEstate(conn, path, lab_scratch, name_prefix)
     finally:
         remove_prefixed(conn, name_prefix)
         conn.close()
@@ -82,12 +97,10 @@ def _definitions(conn: libvirt.virConnect, prefix: str) -> dict[str, etree._Elem
 
 
 def test_take_over_without_restart_then_change_memory_in_place(
-    old_estate: tuple[libvirt.virConnect, Path],
-    lab_scratch: Path,
-    name_prefix: str,
-    capsys: pytest.CaptureFixture[str],
+    old_estate: OldEstate, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conn, export = old_estate
+    conn, export = old_estate.conn, old_estate.export
+    lab_scratch, name_prefix = old_estate.scratch, old_estate.prefix
     stack = f"{name_prefix}new"
     stack_file = lab_scratch / f"Pulumi.{stack}.yaml"
     before = _domains(conn, name_prefix)
