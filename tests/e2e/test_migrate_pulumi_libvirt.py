@@ -155,6 +155,9 @@ def test_take_over_without_restart_then_change_memory_in_place(
             "machine"
         )
     assert harness.up().changed() == {}, "a second up changes nothing"
+    refreshed = harness.refresh()
+    assert not refreshed.has_drift, refreshed.drift
+    assert harness.up().changed() == {}, "nor an up after a refresh"
     assert not probe_stack(stack_file, stack).disruptive()
 
     vm = next(v for v in harness.config["vms"] if v["name"] == f"{name_prefix}web-0")
