@@ -32,6 +32,7 @@ from components.providers.connection import connect
 from components.providers.drift import with_live_drift
 from components.providers.guest_addresses import guest_addresses
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
+from components.providers.interrupted_migration import finish_interrupted, settled_arrival
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.snapshots import domain_guard
@@ -264,6 +265,9 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         if source_uri and not same_daemon(str(source_uri), conn.getURI()):
             source = connect(str(source_uri))
             dom = _lookup(source, id_)
+            arrived = settled_arrival(conn, id_) if dom is not None else None
+            if dom is not None and arrived is not None:
+                return finish_interrupted(dom, arrived, str(source_uri))
             if dom is not None:
                 settings = spec.migration or MigrationSettings()
                 dom, report = migrate(dom, source, conn, conn.getURI(), settings)
@@ -334,8 +338,10 @@ def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
     if not dom.isActive():
         return False
     running = DomainSpec.from_xml(dom.XMLDesc(0))
+    # A NIC on a libvirt network runs as that network's bridge (after a migration the
+    # running XML even says type='bridge'): the network is what the definition names.
     interfaces = [
-        i.model_copy(update={"bridge": None}) if i.type == "network" else i
+        i.model_copy(update={"bridge": None, "type": "network"}) if i.network else i
         for i in running.interfaces
     ]
     running = running.model_copy(update={"interfaces": interfaces})

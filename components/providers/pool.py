@@ -101,7 +101,9 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         if pool is None:
             return None
         live = PoolSpec.from_xml(
-            pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE), autostart=bool(pool.autostart())
+            pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE),
+            autostart=bool(pool.autostart()),
+            shared=desired.shared,  # kept outside libvirt: never drift
         )
         return live, {"uuid": id_, "createdPath": bool(props.get("createdPath"))}
 

@@ -231,7 +231,13 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
         vol = volume_by_key(conn, id_)
         if vol is None:
             return None
-        live = VolumeSpec.from_xml(vol.XMLDesc(0), pool=desired.pool, source=desired.source)
+        live = VolumeSpec.from_xml(
+            vol.XMLDesc(0),
+            pool=desired.pool,
+            source=desired.source,
+            rebuild=desired.rebuild,
+            shared=desired.shared,
+        )
         if desired.capacity_bytes is None:
             live = live.model_copy(update={"capacity_bytes": None})
         if desired.backing_format is None:

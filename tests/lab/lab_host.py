@@ -149,18 +149,24 @@ class LabHost:
             parts.append(f"--- {self.name} {label} ({path}):\n" + "\n".join(lines))
         return "\n".join(parts)
 
+    def libvirtd_pid(self) -> int:
+        """The host's libvirtd process id, as this process sees it."""
+        if self.directory is None or self.process is None:
+            raise LabSetupError(f"{self.name}: only a launched lab host has a libvirtd to find")
+        init = _first_child(self.process.pid)
+        daemon = _child_named(init, "libvirtd") if init is not None else None
+        if daemon is None:
+            raise LabSetupError(f"{self.name}: no libvirtd process")
+        return daemon
+
     def kill_libvirtd(self) -> None:
         """SIGKILL this host's libvirtd, as a crash would; its guests (qemu) keep running.
 
         The host stays down (clients get "client socket is closed", new connections fail)
         until `restart_libvirtd`.
         """
-        if self.directory is None or self.process is None:
-            raise LabSetupError(f"{self.name}: only a launched lab host's libvirtd can be killed")
-        init = _first_child(self.process.pid)
-        daemon = _child_named(init, "libvirtd") if init is not None else None
-        if daemon is None:
-            raise LabSetupError(f"{self.name}: no libvirtd process to kill")
+        daemon = self.libvirtd_pid()
+        assert self.directory is not None
         (self.directory / HOLD_FILE).touch()
         os.kill(daemon, signal.SIGKILL)
         deadline = time.monotonic() + STOP_TIMEOUT
@@ -168,6 +174,25 @@ class LabHost:
             if time.monotonic() > deadline:
                 raise LabSetupError(f"{self.name}: libvirtd {daemon} survived SIGKILL")
             time.sleep(0.02)
+
+    def run_inside(
+        self, argv: list[str], *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `argv` in this host's mount namespace (e.g. mount a small tmpfs for a pool
+        that fills up: mounts made outside do not reach a host); raises on failure when
+        `check`."""
+        if self.directory is None or self.process is None:
+            raise LabSetupError(f"{self.name}: only a launched lab host has a namespace")
+        init = _first_child(self.process.pid)
+        if init is None:
+            raise LabSetupError(f"{self.name}: the host's namespace init is gone")
+        return subprocess.run(
+            ["nsenter", "-t", str(init), "-m", *argv],
+            capture_output=True,
+            text=True,
+            check=check,
+            env={**os.environ, "PATH": search_path()},
+        )
 
     def restart_libvirtd(self, timeout: float = 30.0) -> None:
         """Start libvirtd again after `kill_libvirtd` and wait until it answers."""

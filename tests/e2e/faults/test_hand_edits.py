@@ -13,7 +13,7 @@ from pathlib import Path
 import libvirt
 from lxml import etree
 
-from tests.e2e.faults.estate import converged, estate_stack
+from tests.e2e.faults.estate import converged, estate_stack, real_drift
 from tests.lab.guest import TinyGuest
 from tests.lab.hosts import LabHost
 
@@ -56,9 +56,7 @@ def test_virsh_edits_are_reported_and_repaired(
             pool.setAutostart(0)
 
             drift = stack.refresh()
-            drifted = {
-                urn.rsplit("::", 1)[-1]: {c.key for c in d} for urn, d in drift.drift.items()
-            }
+            drifted = real_drift(drift)
             assert drifted == {
                 "lan@lab": {"ips", "dnsHosts"},
                 "app": {"memoryMib", "autostart"},

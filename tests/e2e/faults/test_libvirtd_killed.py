@@ -1,7 +1,7 @@
 """libvirtd killed in the middle of an `up`, then restarted: the first rerun converges.
 
-Each scenario kills the host's libvirtd at an exact point of one create (the providers run
-in the test process, so a wrapped provider function strikes there), checks that the `up`
+Each scenario kills the host's libvirtd at an exact point of one create (see
+`injection`: a wrapped provider or libvirt function strikes there), checks that the `up`
 failed, restarts libvirtd, and reruns: the rerun takes over or remakes what the interrupted
 run left (no manual step), and the estate ends with no duplicate and no orphan.
 """
@@ -14,12 +14,11 @@ from pathlib import Path
 import libvirt
 import pytest
 
-import components.providers.domain as domain_provider
 from components.config.load import load_stack_config
 from components.estate import build_estate, export_estate
-from components.providers.image_source import OpenImage
 from components.snapshot import Snapshot
-from tests.e2e.faults.estate import converged, estate_stack, fail_once_after, rerun
+from tests.e2e.faults.estate import converged, estate_stack, real_drift, rerun
+from tests.e2e.faults.injection import arm
 from tests.harness import Harness, HarnessError
 from tests.lab.guest import TinyGuest
 from tests.lab.hosts import LabHost
@@ -46,9 +45,9 @@ def test_killed_after_the_domain_was_defined(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 241) as stack:
-        fired = fail_once_after(monkeypatch, domain_provider, "_define", lab_host.kill_libvirtd)
+        fired = arm(monkeypatch, "components.providers.domain:_define", lab_host, lab_scratch)
         _killed_up(stack, lab_host)
-        assert fired, "the fault struck"
+        assert fired.exists(), "the fault struck"
         conn = libvirt.open(lab_host.uri)
         try:
             assert conn.lookupByName(f"{name_prefix}f-app"), "the interrupted run defined it"
@@ -66,13 +65,17 @@ def test_killed_while_the_base_image_uploads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 242) as stack:
-        fired = fail_once_after(monkeypatch, OpenImage, "read", lab_host.kill_libvirtd)
+        fired = arm(
+            monkeypatch, "components.providers.image_source:OpenImage.read", lab_host, lab_scratch
+        )
         _killed_up(stack, lab_host)
-        assert fired, "the fault struck"
+        assert fired.exists(), "the fault struck"
         pool = lab_scratch / "pool"
         (partial,) = [p for p in pool.iterdir() if p.name.startswith(f"{name_prefix}f-tiny-")]
         image = Path(stack.config["templates"]["tiny"]["image"]["path"])
         assert not filecmp.cmp(partial, image, shallow=False), "the upload was cut short"
+        refreshed = stack.refresh()  # the morning refresh, before anyone reruns the up
+        assert not refreshed.vanished and not real_drift(refreshed), refreshed.drift
         rerun(stack, "libvirtd killed mid-upload")
         converged(stack, lab_host, lab_scratch, name_prefix)
         base = [
@@ -95,11 +98,9 @@ def test_killed_after_the_snapshot_was_taken(
     with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 243) as stack:
         stack.up()
         stack.program = _with_declared_snapshot
-        fired = fail_once_after(
-            monkeypatch, libvirt.virDomain, "snapshotCreateXML", lab_host.kill_libvirtd
-        )
+        fired = arm(monkeypatch, "libvirt:virDomain.snapshotCreateXML", lab_host, lab_scratch)
         _killed_up(stack, lab_host)
-        assert fired, "the fault struck"
+        assert fired.exists(), "the fault struck"
         rerun(stack, "libvirtd killed after snapshot")
         converged(stack, lab_host, lab_scratch, name_prefix)
         conn = libvirt.open(lab_host.uri)
