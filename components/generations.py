@@ -9,16 +9,22 @@
 | extras | — | virtio RNG, optional TPM 2.0 (swtpm) |
 
 gen1 suits old guests without virtio drivers; gen2 is faster and needs a current guest.
+`custom` describes a VM made elsewhere as it is: its machine, firmware, disk bus, NIC model
+and RNG are the template's own (e.g. pulumi-libvirt's pc + BIOS + virtio + RNG, or q35 +
+BIOS), with no generation's rules imposed on them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from components.config.machines import Generation
-from components.spec.domain import DiskBus, NicModel
+from components.spec.domain import DiskBus, NicModel, is_q35
 from components.spec.limits import disk_target_suffix
+
+if TYPE_CHECKING:
+    from components.config.stack import TemplateSettings
 
 CdromBus = Literal["ide", "sata"]
 
@@ -53,8 +59,24 @@ PROFILES: dict[str, MachineProfile] = {
 
 
 def profile(generation: Generation) -> MachineProfile:
-    """The machine profile of a generation."""
+    """The machine profile of gen1 or gen2 (`custom` is per template: see profile_of)."""
     return PROFILES[generation]
+
+
+def profile_of(settings: TemplateSettings) -> MachineProfile:
+    """A template's machine profile: its generation's, or (custom) its own settings."""
+    if settings.generation != "custom":
+        return PROFILES[settings.generation]
+    machine = settings.machine or "pc"
+    return MachineProfile(
+        "custom",
+        machine,
+        "efi" if settings.firmware == "efi" else None,
+        settings.disk_bus or "virtio",
+        "sata" if is_q35(machine) else "ide",
+        settings.nic_model or "virtio",
+        rng=bool(settings.rng),
+    )
 
 
 HOST_PACKAGES = {

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
 from components.config.errors import ComponentArgumentError, component_error
-from components.config.machines import DataDiskConfig
+from components.config.machines import DataDiskConfig, SerialConsoleMode
 from components.config.stack import TemplateSettings, VmSettings
-from components.generations import HOST_PACKAGES, profile, target_prefix
+from components.generations import HOST_PACKAGES, profile_of, target_prefix
 from components.kvm_host import KvmHost
 from components.naming import Owner, adopting, claim, derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
@@ -123,7 +123,7 @@ class VirtualMachine(pulumi.ComponentResource):
         claim("resource", "", name, owner)
         self.domain_name = libvirt_name(name, settings.libvirt_name)
         self._claim_volumes(owner, name, template=template, host=host, settings=settings, nics=nics)
-        machine = profile(template.settings.generation)
+        machine = profile_of(template.settings)
         spec = self._domain_spec(name, template, host, nics, settings)
         check_host_supports(name, host, spec, template.settings)
         host.place(name, spec.max_memory_mib, spec.max_vcpus)
@@ -300,7 +300,7 @@ class VirtualMachine(pulumi.ComponentResource):
     ) -> DomainSpec:
         """The domain this VM asks for; raises (naming the VM) on impossible sizes."""
         tmpl = template.settings
-        machine = profile(tmpl.generation)
+        machine = profile_of(tmpl)
         memory = settings.memory or tmpl.memory
         max_memory = settings.max_memory or tmpl.max_memory or memory
         vcpus = settings.vcpus or tmpl.vcpus
@@ -338,9 +338,7 @@ class VirtualMachine(pulumi.ComponentResource):
             cpu_model=tmpl.cpu.model if tmpl.cpu else None,
             disks=vm_disks(name, template, settings),
             interfaces=interfaces,
-            serial=SerialConsole(
-                log_file=f"{SERIAL_LOG_DIR}/{self.domain_name}-serial.log", log_append=True
-            ),
+            serial=serial_console(tmpl.serial_console, self.domain_name),
             guest_agent=GuestAgentChannel() if tmpl.guest_agent else None,
             graphics=(
                 Graphics(type=graphics.type, listen=graphics.listen, password=graphics.password)
@@ -354,12 +352,21 @@ class VirtualMachine(pulumi.ComponentResource):
             restart_policy=settings.restart_policy,
             shutdown_timeout_seconds=settings.shutdown_timeout_seconds,
             host_name=host.host_name,
-            gen1_reason=tmpl.gen1_reason if tmpl.generation == "gen1" else None,
+            gen1_reason=tmpl.gen1_reason if tmpl.generation != "gen2" else None,
             migration=MigrationSettings(
                 shared_storage=host.shares(template.pool.path),
                 **settings.migration.model_dump(),
             ),
         )
+
+
+def serial_console(mode: SerialConsoleMode, domain_name: str) -> SerialConsole | None:
+    """Serial port 0: logged to `<log dir>/<domain>-serial.log`, a plain pty, or none."""
+    if mode == "none":
+        return None
+    if mode == "plain":
+        return SerialConsole()
+    return SerialConsole(log_file=f"{SERIAL_LOG_DIR}/{domain_name}-serial.log", log_append=True)
 
 
 SECRET_DOMAIN_KEYS = ("graphics",)
@@ -398,9 +405,10 @@ def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig
 
 
 def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk]:
-    """Root disk first, then data disks, with the generation's bus unless told otherwise;
-    last the cloud-init seed CD-ROM when the VM has cloud-init."""
-    machine = profile(template.settings.generation)
+    """Root disk first, then data disks, with the generation's bus unless told otherwise,
+    then the existing disks attached as they are; last the cloud-init seed CD-ROM when the
+    VM has cloud-init."""
+    machine = profile_of(template.settings)
     pool = template.pool.pool_name
     used: dict[str, int] = {}
 
@@ -427,6 +435,18 @@ def vm_disks(name: str, template: VmTemplate, settings: VmSettings) -> list[Disk
                 cache=disk.cache,
                 target=target(bus),
                 bus=bus,
+            )
+        )
+    for existing in settings.existing_disks:
+        disks.append(
+            Disk(
+                type=existing.type,
+                device=existing.device,
+                format=existing.format,
+                file=existing.path,
+                target=existing.target or target(existing.bus),
+                bus=existing.bus,
+                readonly=existing.device == "cdrom",
             )
         )
     if cloud_init_of(template, settings) is not None:

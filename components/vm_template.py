@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 def image_version(image: ImageConfig) -> str:
     """A short, stable id of an image source: a new image (URL, path or checksum) is a new
     base volume, so VMs made from the old one keep it until they are rebuilt."""
-    key = json.dumps({"path": image.path, "url": image.url, "sha256": image.sha256}, sort_keys=True)
+    origin: dict[str, str | None] = {"path": image.path, "url": image.url, "sha256": image.sha256}
+    if image.volume is not None:
+        origin = {"volume": image.volume}
+    key = json.dumps(origin, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
@@ -69,6 +72,8 @@ class VmTemplate(pulumi.ComponentResource):
         )
 
     def _base_name(self, image: ImageConfig) -> str:
+        if image.volume is not None:
+            return image.volume
         return libvirt_name(self.template_name, suffix=f"-{image_version(image)}.{image.format}")
 
     def base_volume(self, host: KvmHost) -> LibvirtVolume:
@@ -85,23 +90,28 @@ class VmTemplate(pulumi.ComponentResource):
 
     def _import(self, host: KvmHost, image: ImageConfig, place: str) -> LibvirtVolume:
         """One base volume; `place` is the host's name, or `shared` for shared storage (one
-        file for every host, reached through whichever host needs it first)."""
+        file for every host, reached through whichever host needs it first). An existing
+        `volume` is adopted as it is: nothing is imported, its size is kept."""
         pool = self.pool.on(host)
         scope = f"in pool {self.pool.pool_name}" + (
             "" if place == "shared" else f" on host {place}"
         )
         claim("volume", scope, self._base_name(image), self._owner)
-        source = {"path": image.path, "url": image.url, "sha256": image.sha256}
+        props: dict[str, Any] = {
+            CONNECTION_KEY: host.uri,
+            "name": self._base_name(image),
+            "pool": pool.name,
+            "format": image.format,
+            "shared": place == "shared",
+        }
+        if image.volume is not None:
+            props.update({"capacityBytes": image.size, "adopt": True})
+        else:
+            source = {"path": image.path, "url": image.url, "sha256": image.sha256}
+            props["source"] = {k: v for k, v in source.items() if v is not None}
         return LibvirtVolume(
             f"{self.template_name}-{image_version(image)}@{place}",
-            {
-                CONNECTION_KEY: host.uri,
-                "name": self._base_name(image),
-                "pool": pool.name,
-                "format": image.format,
-                "source": {k: v for k, v in source.items() if v is not None},
-                "shared": place == "shared",
-            },
+            props,
             pulumi.ResourceOptions(parent=self, depends_on=[pool]),
         )
 

@@ -2,7 +2,8 @@
 
 Generations are the operator's choice of machine profile (see components/generations.py):
 gen1 for old guests (i440fx, SeaBIOS, SATA/IDE, e1000), gen2 for current ones (q35, UEFI,
-virtio, optional Secure Boot and TPM 2.0).
+virtio, optional Secure Boot and TPM 2.0), and `custom` to describe a VM made elsewhere as it
+is (any machine, firmware, disk bus and NIC model, e.g. pc + BIOS + virtio, or q35 + BIOS).
 """
 
 from __future__ import annotations
@@ -12,9 +13,19 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from components.config.base import ConfigModel
-from components.config.types import CpuModel, DiskBytes, HostOrIp, LibvirtName, ListenAddress
+from components.config.host_uri import AbsolutePath
+from components.config.types import (
+    CpuModel,
+    DiskBytes,
+    HostOrIp,
+    LibvirtName,
+    ListenAddress,
+)
 
-Generation = Literal["gen1", "gen2"]
+Generation = Literal["gen1", "gen2", "custom"]
+Firmware = Literal["bios", "efi"]
+SerialConsoleMode = Literal["logged", "plain", "none"]
+"""Serial port 0: a pty logged to a file on the host (default), a plain pty, or none."""
 
 
 class CpuConfig(ConfigModel):
@@ -73,6 +84,19 @@ class DataDiskConfig(ConfigModel):
     `defaults.retainDataDisks`."""
     libvirt_name: LibvirtName | None = None
     """The volume's name in libvirt; default `<the VM's libvirt name>-<name>.<format>`."""
+
+
+class ExistingDiskConfig(ConfigModel):
+    """A file or block device the VM has and the stack attaches as it is, never creating,
+    resizing or deleting it (e.g. the cloud-init ISO of a VM taken over from pulumi-libvirt)."""
+
+    path: AbsolutePath
+    type: Literal["file", "block"] = "file"
+    device: Literal["disk", "cdrom"] = "disk"
+    format: Literal["qcow2", "raw"] = "raw"
+    bus: Literal["virtio", "sata", "scsi", "ide"] = "virtio"
+    target: str | None = Field(default=None, pattern=r"^(vd|sd|hd)[a-z]$")
+    """The guest's name for it (vdb, hdd…); default: the next free one on its bus."""
 
 
 class DefaultsConfig(ConfigModel):

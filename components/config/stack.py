@@ -18,9 +18,12 @@ from components.config.machines import (
     CpuConfig,
     DataDiskConfig,
     DefaultsConfig,
+    ExistingDiskConfig,
+    Firmware,
     Generation,
     GraphicsConfig,
     MigrationConfig,
+    SerialConsoleMode,
 )
 from components.config.networks import NetworkConfig
 from components.config.types import (
@@ -77,17 +80,26 @@ class PoolConfig(ConfigModel):
 
 
 class ImageConfig(ConfigModel):
-    """A base disk image: a local file on the machine running Pulumi, or an http(s) URL."""
+    """A base disk image: a local file on the machine running Pulumi, an http(s) URL, or a
+    `volume` already in the template's pool (adopted as it is, e.g. a pulumi-libvirt base)."""
 
     path: AbsolutePath | None = None
     url: Line | None = None
+    volume: LibvirtName | None = None
+    """The libvirt name of an existing base volume in the template's pool."""
+    size: DiskBytes | None = None
+    """The existing volume's virtual size (only with `volume`)."""
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
     format: Literal["qcow2", "raw"] = "qcow2"
 
     @model_validator(mode="after")
     def _one_location(self) -> Self:
-        if (self.path is None) == (self.url is None):
-            raise ValueError("an image needs exactly one of path and url")
+        if sum(x is not None for x in (self.path, self.url, self.volume)) != 1:
+            raise ValueError(
+                "an image needs exactly one of path and url (or volume: an existing base volume)"
+            )
+        if (self.volume is None) != (self.size is None):
+            raise ValueError("size goes with volume (the existing volume's virtual size)")
         if self.url is not None and (
             not self.url.startswith(("http://", "https://")) or " " in self.url
         ):
@@ -103,9 +115,19 @@ class TemplateSettings(ConfigModel):
     """Earlier images whose base volumes stay while VMs built from them are not rebuilt."""
     generation: Generation = "gen2"
     gen1_reason: Line | None = None
-    """Why this template needs gen1 (old guest OS…); the policy pack asks for one."""
+    """Why this template needs gen1 (old guest OS…), or a custom BIOS/i440fx machine; the
+    policy pack asks for one."""
     machine: MachineType | None = None
     """A pinned machine type (e.g. pc-q35-7.2); default: the generation's (q35 / pc)."""
+    firmware: Firmware | None = None
+    """generation custom: bios (default) or efi."""
+    disk_bus: Literal["virtio", "sata", "scsi", "ide"] | None = None
+    """generation custom: the disks' bus (default virtio)."""
+    nic_model: Literal["virtio", "e1000", "e1000e", "rtl8139"] | None = None
+    """generation custom: the NICs' model (default virtio)."""
+    rng: bool | None = None
+    """generation custom: a virtio RNG (default: none)."""
+    serial_console: SerialConsoleMode = "logged"
     secure_boot: bool = False
     tpm: bool = False
     cpu: CpuConfig | None = None
@@ -125,6 +147,24 @@ class TemplateSettings(ConfigModel):
 
     @model_validator(mode="after")
     def _generation_fits(self) -> Self:
+        custom_only = {
+            "firmware": self.firmware,
+            "diskBus": self.disk_bus,
+            "nicModel": self.nic_model,
+            "rng": self.rng,
+        }
+        if self.generation == "custom":
+            if self.machine is None:
+                raise ValueError("generation custom needs machine (e.g. pc or pc-q35-7.2)")
+            if self.secure_boot and self.firmware != "efi":
+                raise ValueError("secureBoot needs firmware efi")
+            return self
+        for key, value in custom_only.items():
+            if value is not None:
+                raise ValueError(
+                    f"{key} is part of generation {self.generation}; set generation custom "
+                    "to choose it"
+                )
         if self.generation == "gen1":
             if self.secure_boot:
                 raise ValueError("secureBoot needs generation gen2 (UEFI)")
@@ -174,6 +214,8 @@ class VmSettings(ConfigModel):
     restart_policy: Literal["auto", "manual"] = "auto"
     shutdown_timeout_seconds: int = Field(default=60, ge=0, le=86400)
     data_disks: list[DataDiskConfig] = Field(default_factory=list, max_length=MAX_DATA_DISKS)
+    existing_disks: list[ExistingDiskConfig] = Field(default_factory=list)
+    """Files or devices attached as they are (after the data disks), never managed."""
     cloud_init: CloudInitConfig | None = None
     migration: MigrationConfig = Field(default_factory=MigrationConfig)
     delete_snapshots: bool = False

@@ -61,7 +61,7 @@ def reattach_running(conn: libvirt.virConnect, net: libvirt.virNetwork) -> list[
     if bridge is None or not bridge.get("name"):
         return []
     try:
-        known = {port.getUUIDString() for port in net.listAllPorts(0)}
+        known = {port.UUIDString() for port in net.listAllPorts(0)}
     except libvirt.libvirtError as err:
         if err.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT:  # e.g. the test driver
             return []

@@ -133,6 +133,12 @@ _TEMPLATE_AND_VM: dict[str, Effectish] = {
     "delete_snapshots": Via(DOMAIN_RULES, "deleteSnapshots"),
     "rebuild": Via(VOLUME_RULES, "rebuild", "the root disk only: a fresh clone of the image"),
     "adopt": "checked at create only: take over the existing domain, disks and seed",
+    "firmware": Via(DOMAIN_RULES, "firmware", "generation custom"),
+    "disk_bus": Via(DOMAIN_RULES, "disks", "generation custom: every disk's bus"),
+    "nic_model": Via(DOMAIN_RULES, "interfaces", "generation custom: every NIC's model"),
+    "rng": Via(DOMAIN_RULES, "rng", "generation custom"),
+    "serial_console": Via(DOMAIN_RULES, "serial"),
+    "existing_disks": Via(DOMAIN_RULES, "disks", "attached as they are, never managed"),
     "libvirt_name": Via(DOMAIN_RULES, "name", "the domain's name"),
     "root_disk_libvirt_name": Via(VOLUME_RULES, "name", "the root disk's volume name"),
 }

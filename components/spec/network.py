@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.spec.ownership import OWNER_TAG, Ownership
 from components.spec.xmlbind import X, XmlModel
@@ -43,6 +43,13 @@ class NetworkIp(XmlModel):
     prefix: Annotated[int, X("@prefix")]
     dhcp_ranges: Annotated[list[DhcpRange], X("dhcp/range")] = Field(default_factory=list)
     dhcp_hosts: Annotated[list[DhcpHost], X("dhcp/host")] = Field(default_factory=list)
+
+    @field_validator("family")
+    @classmethod
+    def _ipv4_is_the_default(cls, family: str | None) -> str | None:
+        """`family='ipv4'` is libvirt's default, the same address as no family (as other
+        tools, e.g. terraform-provider-libvirt, write it): one spelling, so it is no drift."""
+        return None if family == "ipv4" else family
 
     def interface(self) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
         """The gateway address with its subnet."""

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from components.config.stack import ImageConfig
 from components.host_inspection import (
     GuestUsage,
     HostCapacity,
@@ -89,12 +90,96 @@ def test_secure_boot_and_tpm_on_gen2():
     assert domain["tpm"] == {"model": "tpm-crb", "backend": "emulator", "version": "2.0"}
 
 
+def test_custom_describes_pc_bios_virtio_with_rng_as_pulumi_libvirt_made_it():
+    custom = {
+        "generation": "custom",
+        "machine": "pc-i440fx-7.2",
+        "firmware": "bios",
+        "diskBus": "virtio",
+        "nicModel": "virtio",
+        "rng": True,
+        "serialConsole": "plain",
+    }
+    domain = run_program(_estate(custom)).named("kvm:Domain", "web-1").inputs
+    assert domain["machine"] == "pc-i440fx-7.2" and "firmware" not in domain
+    assert (domain["disks"][0]["bus"], domain["disks"][0]["target"]) == ("virtio", "vda")
+    assert domain["interfaces"][0]["model"] == "virtio"
+    assert domain["rng"] == {"model": "virtio", "backend": "random", "source": "/dev/urandom"}
+    assert domain["serial"] == {"type": "pty", "port": 0}, "a plain pty, no log file"
+
+
+def test_custom_allows_q35_with_bios_and_sata_cdrom():
+    custom = {"generation": "custom", "machine": "q35", "diskBus": "sata", "serialConsole": "none"}
+    vms = (
+        ("web-1", {"existingDisks": [{"path": "/srv/seed.iso", "device": "cdrom", "bus": "sata"}]}),
+    )
+    domain = run_program(_estate(custom, vms)).named("kvm:Domain", "web-1").inputs
+    assert domain["machine"] == "q35" and "firmware" not in domain and "rng" not in domain
+    assert "serial" not in domain
+    assert [(d["target"], d["bus"]) for d in domain["disks"]] == [("sda", "sata"), ("sdb", "sata")]
+
+
+def test_existing_disks_are_attached_as_they_are_after_data_disks():
+    vms = (
+        (
+            "web-1",
+            {
+                "dataDisks": [{"name": "data", "size": "1GiB"}],
+                "existingDisks": [
+                    {"path": "/srv/ci.iso", "device": "cdrom", "bus": "ide", "target": "hdd"},
+                    {"path": "/dev/vg0/extra", "type": "block"},
+                ],
+            },
+        ),
+    )
+    mocks = run_program(_estate(None, vms))
+    disks = mocks.named("kvm:Domain", "web-1").inputs["disks"]
+    assert [d["target"] for d in disks] == ["vda", "vdb", "hdd", "vdc"]
+    assert disks[2] == {
+        "type": "file",
+        "device": "cdrom",
+        "driver": "qemu",
+        "format": "raw",
+        "file": "/srv/ci.iso",
+        "target": "hdd",
+        "bus": "ide",
+        "readonly": True,
+    }
+    assert (disks[3]["type"], disks[3]["file"]) == ("block", "/dev/vg0/extra")
+    volumes = {r.inputs["name"] for r in mocks.of_type("kvm:Volume")}
+    assert not any("ci.iso" in v or "extra" in v for v in volumes), "never made as volumes"
+
+
+def test_an_existing_base_volume_is_adopted_not_imported():
+    def program():
+        host = KvmHost("hv1", uri="qemu:///system", domainType="qemu")
+        pool = StoragePool("vmstore", [host], "/srv")
+        tmpl = VmTemplate(
+            "t", pool, image={"volume": "debian-base-1a2b3c4", "size": "2GiB"}, diskSize="8GiB"
+        )
+        tmpl.instantiate("web-1", host)
+
+    mocks = run_program(program)
+    base = next(r for r in mocks.of_type("kvm:Volume") if r.name.startswith("t-"))
+    assert base.inputs["name"] == "debian-base-1a2b3c4"
+    assert base.inputs["adopt"] is True and base.inputs["capacityBytes"] == 2 * 1024**3
+    assert "source" not in base.inputs, "nothing is imported"
+    with pytest.raises(ValueError, match="size goes with volume"):
+        ImageConfig(volume="debian-base-1a2b3c4")
+
+
 @pytest.mark.parametrize(
     ("template_args", "expected"),
     [
         ({"generation": "gen1", "secureBoot": True}, "secureBoot needs generation gen2"),
         ({"generation": "gen1", "tpm": True}, "tpm needs generation gen2"),
-        ({"generation": "gen3"}, "generation: Input should be 'gen1' or 'gen2'"),
+        ({"generation": "gen3"}, "generation: Input should be 'gen1', 'gen2' or 'custom'"),
+        ({"generation": "custom"}, "generation custom needs machine"),
+        ({"diskBus": "sata"}, "diskBus is part of generation gen2; set generation custom"),
+        (
+            {"generation": "custom", "machine": "pc", "secureBoot": True},
+            "secureBoot needs firmware efi",
+        ),
         ({"machine": "pc"}, "machine 'pc' does not fit generation gen2"),
         ({"graphics": {"listen": "0.0.0.0"}}, "is beyond loopback: set graphics.password"),
         ({"cpu": {"mode": "custom"}}, "cpu.model is required with mode custom"),
