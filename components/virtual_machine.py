@@ -282,7 +282,8 @@ class VirtualMachine(pulumi.ComponentResource):
             "" if host.shares(pool.path) else f" on host {host.host_name}"
         )
         for disk in vm_disks(name, template, settings):
-            claim("volume", scope, str(disk.volume), owner)
+            if disk.volume is not None:  # existing disks are files, attached as they are
+                claim("volume", scope, disk.volume, owner)
         parts = ["root", *(d.name for d in settings.data_disks)]
         parts += [f"nic{i}" for i, nic in enumerate(nics) if nic.ip is not None]
         if cloud_init_of(template, settings) is not None:

@@ -183,6 +183,41 @@ fails to start ("error creating bridge interface virbr1: File exists"). Defining
 one network at a time (per provider process) avoids it."""
 
 
+BRIDGE_NAME_TRIES = 5
+
+
+def _define_and_start(
+    conn: libvirt.virConnect, spec: NetworkSpec, existing: libvirt.virNetwork | None
+) -> libvirt.virNetwork:
+    """Define (or merge into `existing`) and start the network. A bridge name libvirt picked
+    that another daemon or tool took meanwhile ("File exists": on one host, or lab hosts
+    sharing a network namespace) is given up and the network defined again, so libvirt
+    picks the next free one; a name the stack set is never changed."""
+    for attempt in range(1, BRIDGE_NAME_TRIES + 1):
+        if existing is not None:
+            root = etree.fromstring(persistent_xml(existing).encode())
+            spec.merge_into(root, adopting=True)
+            net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
+        else:
+            xml = spec.to_xml()
+            net = conn.networkDefineXMLFlags(xml, libvirt.VIR_NETWORK_DEFINE_VALIDATE)
+        try:
+            if not net.isActive():
+                net.create()
+            net.setAutostart(int(spec.autostart))
+            return net
+        except libvirt.libvirtError as err:
+            if existing is not None:
+                raise
+            if net.isActive():
+                net.destroy()
+            net.undefine()
+            picked = spec.bridge_name is None and "File exists" in str(err)
+            if not picked or attempt == BRIDGE_NAME_TRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
 class NetworkProvider(LibvirtProvider[NetworkSpec]):
     """CRUD for libvirt networks described by NetworkSpec."""
 
@@ -200,23 +235,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
                 raise takeover.refuse_existing("network", spec.name, f" on {conn.getURI()}")
             takeover.announce("network", spec.name, conn.getURI())
         with _DEFINE_AND_START:
-            if existing is not None:
-                root = etree.fromstring(persistent_xml(existing).encode())
-                spec.merge_into(root, adopting=True)
-                net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
-            else:
-                xml = spec.to_xml()
-                net = conn.networkDefineXMLFlags(xml, libvirt.VIR_NETWORK_DEFINE_VALIDATE)
-            try:
-                if not net.isActive():
-                    net.create()
-                net.setAutostart(int(spec.autostart))
-            except libvirt.libvirtError:
-                if existing is None:
-                    if net.isActive():
-                        net.destroy()
-                    net.undefine()
-                raise
+            net = _define_and_start(conn, spec, existing)
         reattached = reattach_running(conn, net)
         if reattached:
             pulumi.log.info(f"network {spec.name}: re-attached running domains {reattached}")

@@ -71,6 +71,9 @@ def purge(host: LabHost, prefix: str) -> None:
                 with contextlib.suppress(libvirt.libvirtError):
                     if pool.isActive():
                         pool.destroy()
+                with contextlib.suppress(libvirt.libvirtError):
+                    pool.delete(0)  # its directory: the leak check looks for it too
+                with contextlib.suppress(libvirt.libvirtError):
                     pool.undefine()
     # Domains the tests defined by hand (not through the provider, which removes it) leave
     # their console log; the lab's leak check looks for it.
