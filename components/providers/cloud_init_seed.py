@@ -26,6 +26,7 @@ from pulumi.dynamic import CheckFailure, CheckResult
 from components.cloud_init.seed_iso import SeedFiles, SeedIsoError, build_seed_iso, read_seed_iso
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError
 from components.providers.retry import retried
+from components.providers.streams import download
 from components.providers.volume import find_or_create, pool_named, volume_by_key
 from components.spec.changes import SEED_RULES, FieldChange
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER, CloudInitSeedSpec
@@ -79,25 +80,6 @@ def _upload(conn: libvirt.virConnect, vol: libvirt.virStorageVol, data: bytes) -
         raise
 
 
-def _download(conn: libvirt.virConnect, vol: libvirt.virStorageVol, length: int) -> bytes:
-    chunks: list[bytes] = []
-
-    def sink(_stream: libvirt.virStream, data: bytes, _opaque: object) -> int:
-        chunks.append(data)
-        return len(data)
-
-    stream = conn.newStream(0)
-    vol.download(stream, 0, length, 0)
-    try:
-        stream.recvAll(sink, None)
-        stream.finish()
-    except BaseException:
-        with contextlib.suppress(libvirt.libvirtError):
-            stream.abort()
-        raise
-    return b"".join(chunks)
-
-
 def _seed(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: bytes) -> bytes:
     """Grow the volume to the image if needed, write the image padded with zeros to the
     volume's size, and return the volume's new bytes."""
@@ -113,7 +95,7 @@ def _our_seed(conn: libvirt.virConnect, vol: libvirt.virStorageVol, image: bytes
     interrupted run's upload cut short): then it is re-seeded and taken over."""
     if _capacity(vol) != len(image):
         return False
-    data = _download(conn, vol, len(image)).rstrip(b"\0")
+    data = download(conn, vol, len(image)).rstrip(b"\0")
     return image.startswith(data)
 
 
@@ -233,7 +215,7 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
         if vol is None:
             return None
         capacity = _capacity(vol)
-        data = _download(conn, vol, capacity) if capacity <= MAX_SEED_BYTES else None
+        data = download(conn, vol, capacity) if capacity <= MAX_SEED_BYTES else None
         try:
             files = _UNREADABLE if data is None else read_seed_iso(data)
         except SeedIsoError:

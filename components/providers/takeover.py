@@ -19,7 +19,6 @@ Anything else keeps the old refusal: set `adopt: true`, or choose another name.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -28,6 +27,7 @@ import libvirt
 import pulumi
 
 from components.providers.base import ProviderError
+from components.providers.streams import download_into
 from components.spec.ownership import Ownership
 
 
@@ -93,15 +93,7 @@ def classify_import(
         state.offset += len(data)
         return len(data)
 
-    stream = conn.newStream(0)
-    vol.download(stream, 0, length, 0)
-    try:
-        stream.recvAll(sink, None)
-        stream.finish()
-    except BaseException:
-        with contextlib.suppress(libvirt.libvirtError):
-            stream.abort()
-        raise
+    download_into(conn, vol, length, sink)
     if state.verdict is Found.OTHER:
         return Found.OTHER
     return Found.SAME if state.zeros_from is None else Found.PARTIAL

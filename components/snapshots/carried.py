@@ -28,6 +28,7 @@ from lxml import etree
 
 from components.providers.base import ProviderError, each_found, found
 from components.providers.retry import retried
+from components.providers.streams import download
 from components.spec.snapshot import SnapshotSpec
 
 CARRIED_NS = "https://kvm-pulumi.dev/xmlns/carried-snapshots/1"
@@ -193,7 +194,7 @@ def stash_in_pool(conn: libvirt.virConnect, dom: libvirt.virDomain) -> str:
     name = stash_name(str(dom.name()))
     old = found(lambda: pool.storageVolLookupByName(name), libvirt.VIR_ERR_NO_STORAGE_VOL)
     if old is not None:  # from a replace that never got its create: still ours to keep
-        data = to_document(merged(from_document(_download(conn, old)), take_all(dom))).encode()
+        data = to_document(merged(from_document(_read(conn, old)), take_all(dom))).encode()
         retried(lambda: old.delete(0))
     xml = (
         f"<volume><name>{name}</name><capacity unit='bytes'>{len(data)}</capacity>"
@@ -208,25 +209,14 @@ def stash_in_pool(conn: libvirt.virConnect, dom: libvirt.virDomain) -> str:
     except BaseException:
         stream.abort()
         raise
-    if _download(conn, vol) != data.decode():
+    if _read(conn, vol) != data.decode():
         raise ProviderError(f"domain {dom.name()}: the snapshot metadata stash did not read back")
     return str(vol.path())
 
 
-def _download(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> str:
-    length = int(vol.info()[1])
-    stream = conn.newStream(0)
-    vol.download(stream, 0, length, 0)
-    chunks = []
-    remaining = length
-    while remaining > 0:
-        data = stream.recv(remaining)
-        if isinstance(data, int) or not data:
-            break
-        chunks.append(data)
-        remaining -= len(data)
-    stream.finish()
-    return b"".join(chunks).decode()
+def _read(conn: libvirt.virConnect, vol: libvirt.virStorageVol) -> str:
+    """A stash file's whole text (its capacity is its size)."""
+    return download(conn, vol, int(vol.info()[1])).decode()
 
 
 def find_pool_stash(
@@ -238,7 +228,7 @@ def find_pool_stash(
     for _pool, vol in each_found(
         pools, lambda p: p.storageVolLookupByName(name), libvirt.VIR_ERR_NO_STORAGE_VOL
     ):
-        return vol, from_document(_download(conn, vol))
+        return vol, from_document(_read(conn, vol))
     return None
 
 
