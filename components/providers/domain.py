@@ -368,6 +368,11 @@ def has_pending_changes(dom: libvirt.virDomain, persistent: DomainSpec) -> bool:
         for i in running.interfaces
     ]
     running = running.model_copy(update={"interfaces": interfaces})
+    # A disk named by pool and volume and the same disk named by its file (as the provider
+    # writes it; a VM adopted from another tool still runs its volume form) are one disk.
+    with contextlib.suppress(ProviderError, libvirt.libvirtError):
+        running = with_disk_files(dom.connect(), running)
+        persistent = with_disk_files(dom.connect(), persistent)
     now = running.model_dump(by_alias=True, exclude_none=True)
     want = persistent.model_dump(by_alias=True, exclude_none=True)
     # Keys the definition leaves to libvirt (e.g. the CPU model of a TCG guest) are not
