@@ -234,7 +234,11 @@ def remove_prefixed(conn: libvirt.virConnect, prefix: str) -> None:
         if dom.name().startswith(prefix):
             if dom.isActive():
                 dom.destroy()
-            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+            dom.undefineFlags(
+                libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+                | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+            )
     for pool in conn.listAllStoragePools(0):
         if not pool.name().startswith(prefix):
             continue

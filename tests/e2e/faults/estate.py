@@ -21,6 +21,7 @@ from typing import Any
 import libvirt
 
 from tests.components.mocks import REPO
+from tests.e2e.terraform_libvirt_objects import remove_prefixed
 from tests.harness import Harness
 from tests.harness.results import RefreshResult
 from tests.lab.guest import TinyGuest
@@ -123,29 +124,7 @@ def purge(uri: str, prefix: str) -> None:
     would fail on it, and the next scenario must start clean)."""
     conn = libvirt.open(uri)
     try:
-        for dom in conn.listAllDomains(0):
-            if dom.name().startswith(prefix):
-                if dom.isActive():
-                    dom.destroy()
-                dom.undefineFlags(
-                    libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
-                    | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                    | libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
-                )
-        for pool in conn.listAllStoragePools(0):
-            if not pool.name().startswith(prefix):
-                continue
-            if pool.isActive():
-                pool.refresh(0)
-                for vol in pool.listAllVolumes(0):
-                    vol.delete(0)
-                pool.destroy()
-            pool.undefine()
-        for net in conn.listAllNetworks(0):
-            if net.name().startswith(prefix):
-                if net.isActive():
-                    net.destroy()
-                net.undefine()
+        remove_prefixed(conn, prefix)
     finally:
         conn.close()
 
