@@ -3,39 +3,35 @@
 Under `pulumi up` every dynamic resource of a deployment is served by one process running
 `python -m pulumi.dynamic` (the SDK's `pulumi/dynamic/__main__.py`): a gRPC server with
 `ThreadPoolExecutor(max_workers=4)` that prints its port on stdout, unpickles `__provider`
-from the properties and calls the provider. `PluginProcess` starts that process with this
-venv's python in the repo root, speaks to it with the SDK's own protos
-(`ResourceProviderStub`), and (de)serialises properties with `pulumi.runtime.rpc`, so
+from the properties and calls the provider. `PluginProcess` starts that process in the repo root
+through the harness's `DynamicProviderProcess` (the SDK's own protos,
+`ResourceProviderStub`), and (de)serialises properties with `pulumi.runtime.rpc`, so
 module state (the connection cache) is shared by concurrent calls exactly as under the
 engine. The stub is thread-safe: tests call it from many threads at once.
 
 Provider errors come back as `PluginCallError` (the gRPC details carry the traceback);
-the process's stderr (where the provider's `pulumi.log` lines go) is kept for assertions.
+what the process prints (the provider's `pulumi.log` lines) is kept for assertions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc  # type: ignore[import-untyped]
 from google.protobuf import struct_pb2
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2
+
+from tests.harness.provider_process import DynamicProviderProcess, ProviderAbortedError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PROVIDER_KEY = "__provider"
-START_TIMEOUT = 30.0
 Props = dict[str, Any]
 
 
@@ -71,56 +67,24 @@ def _from_struct(struct: struct_pb2.Struct, keep_unknowns: bool = False) -> Prop
 
 
 class PluginProcess:
-    """One `python -m pulumi.dynamic` process: one deployment's provider plugin."""
+    """One `python -m pulumi.dynamic` process: one deployment's provider plugin, started and
+    stopped by the harness's own `DynamicProviderProcess` (one client of the plugin)."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._stderr_text = ""
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.dynamic"],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={**os.environ, "PULUMI_PROJECT": "kvmp-tests", **(env or {})},
-        )
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            self.close()
-            raise RuntimeError(f"the plugin did not print its port; stderr: {self.stderr()}")
-        self.port = int(line)
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT)
-        self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
-        self._stub.Configure(
-            provider_pb2.ConfigureRequest(
-                args=_to_struct({}), acceptSecrets=True, acceptResources=True
-            )
+    def __init__(self) -> None:
+        self._output: list[str] = []
+        self._process = DynamicProviderProcess(
+            {}, cwd=REPO_ROOT, project="kvmp-tests", on_output=self._output.append
         )
         self._serialized: dict[int, tuple[ResourceProvider, str]] = {}
 
     # ---- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
         """Stop the process (as the engine does at the end of a deployment)."""
-        if getattr(self, "_channel", None) is not None:
-            self._channel.close()
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if not self._stderr.closed:
-            self._stderr_text = self.stderr()
-            self._stderr.close()
+        self._process.stop()
 
     def stderr(self) -> str:
-        """Everything the plugin wrote to stderr so far (the provider's log lines)."""
-        if self._stderr.closed:
-            return self._stderr_text
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
+        """Everything the plugin printed after its port (the provider's log lines)."""
+        return "\n".join(self._output)
 
     # ---- provider protocol -----------------------------------------------------------
     def _with_provider(self, provider: ResourceProvider, props: Props) -> Props:
@@ -131,9 +95,9 @@ class PluginProcess:
 
     def _call(self, method: str, request: Any) -> Any:
         try:
-            return getattr(self._stub, method)(request)
-        except grpc.RpcError as err:
-            raise PluginCallError(method, str(err.details())) from None
+            return self._process.call(method, request)
+        except ProviderAbortedError as err:
+            raise PluginCallError(method, err.details) from None
 
     def check(
         self, provider: ResourceProvider, olds: Props, news: Props
@@ -210,9 +174,9 @@ class PluginProcess:
 
 
 @contextmanager
-def plugin_process(env: dict[str, str] | None = None) -> Iterator[PluginProcess]:
+def plugin_process() -> Iterator[PluginProcess]:
     """A plugin process for the block (one deployment), stopped after it."""
-    plugin = PluginProcess(env)
+    plugin = PluginProcess()
     try:
         yield plugin
     finally:
