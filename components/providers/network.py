@@ -190,13 +190,17 @@ def _define_and_start(
     conn: libvirt.virConnect, spec: NetworkSpec, existing: libvirt.virNetwork | None
 ) -> libvirt.virNetwork:
     """Define (or merge into `existing`) and start the network. A bridge name libvirt picked
-    that another daemon or tool took meanwhile ("File exists": on one host, or lab hosts
-    sharing a network namespace) is given up and the network defined again, so libvirt
-    picks the next free one; a name the stack set is never changed."""
+    that is taken ("File exists") is given up and the network defined again, so libvirt
+    picks the next free one; a name the stack set is never changed. The bridge may be taken
+    by another daemon or tool (on one host, or lab hosts sharing a network namespace), or
+    be the one a libvirtd killed while starting `existing` left behind: libvirt then no
+    longer knows that bridge, and would fail every start of the network it picked it for."""
     for attempt in range(1, BRIDGE_NAME_TRIES + 1):
         if existing is not None:
             root = etree.fromstring(persistent_xml(existing).encode())
             spec.merge_into(root, adopting=True)
+            if attempt > 1:
+                _forget_picked_bridge(root)
             net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
         else:
             xml = spec.to_xml()
@@ -207,15 +211,26 @@ def _define_and_start(
             net.setAutostart(int(spec.autostart))
             return net
         except libvirt.libvirtError as err:
-            if existing is not None:
-                raise
-            if net.isActive():
-                net.destroy()
-            net.undefine()
             picked = spec.bridge_name is None and "File exists" in str(err)
+            if existing is None:
+                if net.isActive():
+                    net.destroy()
+                net.undefine()
             if not picked or attempt == BRIDGE_NAME_TRIES:
                 raise
+            pulumi.log.info(
+                f"network {spec.name}: {err}; a bridge of that name exists outside libvirt "
+                "(another tool's, or left by a libvirtd killed while starting this network: "
+                "then remove it with `ip link delete`); libvirt picks another name"
+            )
     raise AssertionError("unreachable")
+
+
+def _forget_picked_bridge(root: etree._Element) -> None:
+    """Drop the bridge name libvirt picked from a network definition (a define picks anew)."""
+    bridge = root.find("bridge")
+    if bridge is not None and "name" in bridge.attrib:
+        del bridge.attrib["name"]
 
 
 class NetworkProvider(LibvirtProvider[NetworkSpec]):

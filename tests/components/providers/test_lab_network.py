@@ -130,3 +130,32 @@ def test_adopting_a_running_network_tags_it_and_then_deletes_it(
         engine.delete(res)
         with connection(lab_host) as conn:
             assert name not in [n.name() for n in conn.listAllNetworks(0)]
+
+
+def test_a_network_left_stopped_with_its_bridge_taken_starts_on_a_new_bridge(
+    lab: Lab, lab_host: LabHost, name_prefix: str
+) -> None:
+    """libvirtd killed while it started a network leaves the network defined but stopped and
+    its bridge in the kernel, unknown to the restarted daemon: the rerun's create takes the
+    network over and starts it on a bridge libvirt picks anew."""
+    name = f"{name_prefix}net"
+    props = network_inputs(lab_host.uri, name, subnet=subnet_for(name_prefix))
+    provider = NetworkProvider()
+    engine = Engine(provider)
+    with cleaned(lab_host, name_prefix):
+        with connection(lab_host) as conn:
+            left = conn.networkDefineXML(provider.spec_of(provider.inputs_of(props)).to_xml())
+            uuid = left.UUIDString()
+            stale = etree.fromstring(left.XMLDesc(0).encode()).find("bridge").get("name")
+        made = lab.run_in_netns(["ip", "link", "add", stale, "type", "bridge"])
+        assert made.returncode == 0, made.stderr
+        try:
+            res = engine.create(props)
+            assert res.id == uuid, "the network the interrupted run defined is taken over"
+            assert res.outputs["actualBridgeName"] != stale
+            assert bridge_exists(lab, res.outputs["actualBridgeName"])
+            with connection(lab_host) as conn:
+                assert conn.networkLookupByUUIDString(uuid).isActive()
+            engine.delete(res)
+        finally:
+            lab.run_in_netns(["ip", "link", "delete", stale])

@@ -111,12 +111,22 @@ def estate_stack(
     )
     try:
         yield harness
-    finally:
+    except BaseException as failure:
         try:
-            if harness.state.resources(custom_only=True):
-                harness.destroy()
-        finally:
-            purge(host.uri, prefix)
+            _tear_down(harness, host.uri, prefix)
+        except Exception as teardown:  # the scenario's own failure is the one to read
+            failure.add_note(f"then the teardown failed too: {teardown}")
+        raise
+    _tear_down(harness, host.uri, prefix)
+
+
+def _tear_down(harness: Harness, uri: str, prefix: str) -> None:
+    """Destroy the stack, then purge whatever is left under `prefix`."""
+    try:
+        if harness.state.resources(custom_only=True):
+            harness.destroy()
+    finally:
+        purge(uri, prefix)
 
 
 def purge(uri: str, prefix: str) -> None:

@@ -57,11 +57,6 @@ def test_killed_after_the_domain_was_defined(
         converged(stack, lab_host, lab_scratch, name_prefix)
 
 
-@pytest.mark.xfail(
-    reason="known bug, issue 12 open: the rerun converges, but the parallel destroy that "
-    "follows leaves the re-imported base volume, and the pool's delete is refused",
-    strict=False,
-)
 def test_killed_while_the_base_image_uploads(
     lab_host: LabHost,
     lab_scratch: Path,
