@@ -32,7 +32,7 @@ def _wait_until_applying(stack: Harness, uri: str, prefix: str, timeout: float =
 def test_a_second_up_during_an_up_fails_naming_the_lock(
     lab_host: LabHost, lab_scratch: Path, tiny_guest: TinyGuest, name_prefix: str
 ) -> None:
-    with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 247) as stack:
+    with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 251) as stack:
         second = Harness(
             stack.program, stack.project, stack.stack, stack.state_path, config=stack.config
         )
