@@ -3,15 +3,21 @@
 A host that cannot be reached is an error naming `hosts.<key>`, its URI and what was tried.
 A host the stack marks `down: true` (an outage on purpose) is not contacted at all: the
 resources on it are registered with every input ignored, so preview and `up` leave them as
-they are (no update, no replace, no delete), and the preview says so.
+they are (no update, no replace, no delete), and the preview says so. `pulumi refresh` runs no
+program, so no KvmHost says which hosts are down there: the providers read it from the stack
+config the engine hands every dynamic provider, and keep those resources' state unread.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pulumi
+from pydantic import ValidationError
 
+from components.config.host_uri import connection_uri
+from components.config.stack import HostConfig
 from components.spec.connection_uri import SSH_SCHEMES, parse_host_uri
 
 _lock = threading.Lock()
@@ -36,6 +42,31 @@ def is_down(uri: object) -> bool:
     """True when `uri` is the URI of a host the stack marks down."""
     with _lock:
         return isinstance(uri, str) and uri in _down
+
+
+def mark_down_from_config(hosts: object) -> None:
+    """Mark down each host the stack config's `hosts` section (as the engine passes it: JSON
+    text) marks `down: true`, by the URI its resources connect with.
+
+    The engine gives dynamic providers the whole stack config (pulumi/pulumi#17673,
+    `ResourceProvider.configure`). A host entry that does not validate is skipped: it marks
+    nothing down, and the next preview names what is wrong with it.
+    """
+    if isinstance(hosts, str):
+        try:
+            hosts = json.loads(hosts)
+        except ValueError:
+            return
+    if not isinstance(hosts, dict):
+        return
+    for entry in hosts.values():
+        if not isinstance(entry, dict) or entry.get("down") is not True:
+            continue
+        try:
+            host = HostConfig.model_validate(entry)
+        except ValidationError:
+            continue
+        mark_down(connection_uri(host.uri, host.ssh))
 
 
 def leave_alone(

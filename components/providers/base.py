@@ -13,9 +13,11 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import libvirt
+import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
+    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -26,6 +28,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic import ValidationError
 
+from components.host_reachability import is_down, mark_down_from_config
 from components.providers.connection import connect
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange, Rule, classify
 from components.spec.connection_uri import same_daemon
@@ -221,7 +224,17 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
             raise ProviderError(f"creating {self.label(props)} failed: {err}") from err
         return CreateResult(object_id, self.outputs(props, spec, computed))
 
+    def configure(self, req: ConfigureRequest) -> None:
+        """Learn which hosts the stack marks down (a refresh runs no program to say so)."""
+        mark_down_from_config(req.config.get("hosts"))
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if is_down(props.get(CONNECTION_KEY)):
+            pulumi.log.info(
+                f"{self.label(props)}: host {props[CONNECTION_KEY]} is marked down; "
+                "its state is kept as it is, unread"
+            )
+            return ReadResult(id_, dict(props))
         conn = connect(props[CONNECTION_KEY])
         desired = self.spec_of(props)
         try:

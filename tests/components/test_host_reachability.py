@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 
 from components.host_reachability import (
     is_down,
     leave_alone,
     mark_down,
+    mark_down_from_config,
     unreachable,
     what_was_tried,
 )
@@ -46,3 +49,16 @@ def test_resources_on_a_down_host_ignore_every_input() -> None:
     assert opts.protect
     mark_down(uri, False)
     assert leave_alone(props, None) is None, "back up: options as they were"
+
+
+def test_the_stack_config_marks_down_hosts_by_the_uri_their_resources_use() -> None:
+    hosts = {
+        "hv1": {"uri": "qemu+ssh://admin@hv1/system", "ssh": {"port": 2222}, "down": True},
+        "hv2": {"uri": "qemu+ssh://admin@hv2/system"},
+    }
+    try:
+        mark_down_from_config(json.dumps(hosts))  # as the engine passes config: JSON text
+        assert is_down("qemu+ssh://admin@hv1:2222/system")
+        assert not is_down("qemu+ssh://admin@hv2/system"), "only hosts marked down"
+    finally:
+        mark_down("qemu+ssh://admin@hv1:2222/system", False)

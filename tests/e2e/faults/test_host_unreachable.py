@@ -1,5 +1,6 @@
 """A host that does not answer: preview, up and refresh fail naming it; marked `down: true`,
-its resources are left as they are; back up, the first `up` converges."""
+its resources are left as they are by preview, up and refresh; back up, the first `up`
+converges."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def test_unreachable_host_fails_preview_up_and_refresh_unless_marked_down(
             assert preview.changed() == {}, preview.changed()
             assert any("is marked down" in m.message for m in preview.log), preview.log
             assert stack.up().changed() == {}
+            refreshed = stack.refresh()
+            assert not refreshed.drift and not refreshed.vanished, refreshed.drift
+            said = [m.message for m in refreshed.log]
+            assert any("is marked down; its state is kept as it is" in m for m in said), said
+            assert {r.urn: r.outputs for r in stack.state.resources(custom_only=True)} == {
+                r.urn: r.outputs for r in state_before
+            }, "refresh keeps the state of a host marked down"
             stack.config["vms"][0]["memory"] = "112MiB"
             assert stack.preview().changed() == {}, "nothing on a down host changes"
         finally:
