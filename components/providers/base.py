@@ -44,6 +44,11 @@ class ProviderError(RuntimeError):
     """A libvirt operation failed or was refused; the message names object and host."""
 
 
+class UnreadableNowError(Exception):
+    """Raised by `read_object` when the object cannot be read now but is not gone (its
+    pool is stopped or undefined): the refresh keeps its state as it is and says why."""
+
+
 def has_unknowns(value: Any) -> bool:
     """True while preview still waits for another resource's output inside `value`.
 
@@ -241,6 +246,9 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
             found = self.read_object(conn, id_, desired, props)
         except libvirt.libvirtError as err:
             raise ProviderError(f"reading {self.label(props)} failed: {err}") from err
+        except UnreadableNowError as kept:
+            pulumi.log.info(f"{self.label(props)}: {kept}; its state is kept as it is, unread")
+            return ReadResult(id_, dict(props))
         if found is None:
             return ReadResult(None, {})
         live, computed = found

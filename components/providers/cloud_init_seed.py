@@ -25,9 +25,15 @@ from pulumi.dynamic import CheckFailure, CheckResult
 
 from components.cloud_init.seed_iso import SeedFiles, SeedIsoError, build_seed_iso, read_seed_iso
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError
+from components.providers.pool import require_pool_running
 from components.providers.retry import retried
 from components.providers.streams import download
-from components.providers.volume import find_or_create, pool_named, volume_by_key
+from components.providers.volume import (
+    find_or_create,
+    pool_named,
+    refuse_unseen_delete,
+    volume_by_key,
+)
 from components.spec.changes import SEED_RULES, FieldChange
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER, CloudInitSeedSpec
 
@@ -213,6 +219,7 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
         volume no longer holds a seed, so that a refresh shows the drift and `up` re-seeds)."""
         vol = volume_by_key(conn, id_)
         if vol is None:
+            require_pool_running(conn, desired.pool)
             return None
         capacity = _capacity(vol)
         data = download(conn, vol, capacity) if capacity <= MAX_SEED_BYTES else None
@@ -268,5 +275,7 @@ class CloudInitSeedProvider(LibvirtProvider[CloudInitSeedSpec]):
 
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
         vol = volume_by_key(conn, id_)
-        if vol is not None:
+        if vol is None:
+            refuse_unseen_delete(conn, str(props.get("pool")), self.label(props))
+        else:
             retried(lambda: vol.delete(0))

@@ -20,6 +20,7 @@ from components.providers.base import (
     LibvirtProvider,
     Props,
     ProviderError,
+    UnreadableNowError,
     found,
 )
 from components.providers.retry import retried
@@ -32,6 +33,18 @@ def lookup_pool(conn: libvirt.virConnect, name: str) -> libvirt.virStoragePool |
     return found(lambda: conn.storagePoolLookupByName(name), libvirt.VIR_ERR_NO_STORAGE_POOL)
 
 
+def require_pool_running(conn: libvirt.virConnect, pool_name: str) -> None:
+    """Raise `UnreadableNowError` when the pool is stopped or undefined (by hand: `virsh
+    pool-destroy`, `pool-undefine`): libvirt lists no volume of it then, yet its files are
+    still there, so a volume not found is not a volume gone. The pool's own refresh reports
+    it; `up` repairs it."""
+    pool = lookup_pool(conn, pool_name)
+    if pool is None:
+        raise UnreadableNowError(f"storage pool {pool_name!r} is not defined")
+    if not pool.isActive():
+        raise UnreadableNowError(f"storage pool {pool_name!r} is stopped")
+
+
 def refresh_pool(pool: libvirt.virStoragePool) -> None:
     """Re-read the pool's directory, retried while libvirt refuses because other volumes
     of the pool are being built (it does while any create runs: never refresh on every
@@ -41,6 +54,18 @@ def refresh_pool(pool: libvirt.virStoragePool) -> None:
 
 def _lookup(conn: libvirt.virConnect, uuid: str) -> libvirt.virStoragePool | None:
     return found(lambda: conn.storagePoolLookupByUUIDString(uuid), libvirt.VIR_ERR_NO_STORAGE_POOL)
+
+
+def _start(pool: libvirt.virStoragePool) -> bool:
+    """Start the pool, building its directory first when it is missing (a start succeeds
+    only when the directory exists already, on the host); True if it was built."""
+    try:
+        pool.create()
+    except libvirt.libvirtError:
+        pool.build(0)
+        pool.create()
+        return True
+    return False
 
 
 class StoragePoolProvider(LibvirtProvider[PoolSpec]):
@@ -63,14 +88,8 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
             existing.setAutostart(int(spec.autostart))
             return existing.UUIDString(), {"uuid": existing.UUIDString(), "createdPath": False}
         pool = conn.storagePoolDefineXML(spec.to_xml(), 0)
-        created_path = False
         try:
-            try:
-                pool.create()  # starts only when the directory exists already (on the host)
-            except libvirt.libvirtError:
-                pool.build(0)
-                created_path = True
-                pool.create()
+            created_path = _start(pool)
             pool.setAutostart(int(spec.autostart))
         except libvirt.libvirtError:
             if pool.isActive():
@@ -93,12 +112,7 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         takeover.announce("storage pool", spec.name, conn.getURI())
         created_path = False
         if not pool.isActive():
-            try:
-                pool.create()
-            except libvirt.libvirtError:
-                pool.build(0)
-                pool.create()
-            created_path = pool.numOfVolumes() == 0
+            created_path = _start(pool) or pool.numOfVolumes() == 0
         pool.setAutostart(int(spec.autostart))
         return pool.UUIDString(), {"uuid": pool.UUIDString(), "createdPath": created_path}
 
@@ -111,6 +125,7 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         live = PoolSpec.from_xml(
             pool.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE),
             autostart=bool(pool.autostart()),
+            running=bool(pool.isActive()),
             shared=desired.shared,  # kept outside libvirt: never drift
         )
         return live, {"uuid": id_, "createdPath": bool(props.get("createdPath"))}
@@ -126,6 +141,8 @@ class StoragePoolProvider(LibvirtProvider[PoolSpec]):
         pool = _lookup(conn, id_)
         if pool is None:
             raise ProviderError(f"storage pool {spec.name!r} ({id_}) no longer exists")
+        if spec.running and not pool.isActive():
+            _start(pool)  # stopped by hand: its directory and volumes are still there
         pool.setAutostart(int(spec.autostart))
         return {"uuid": id_, "createdPath": bool(olds.get("createdPath"))}
 

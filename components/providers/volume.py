@@ -22,6 +22,7 @@ from components.providers.base import (
     LibvirtProvider,
     Props,
     ProviderError,
+    UnreadableNowError,
     each_found,
     found,
     is_missing,
@@ -32,7 +33,7 @@ from components.providers.image_source import (
     OpenImage,
     open_image,
 )
-from components.providers.pool import lookup_pool, refresh_pool
+from components.providers.pool import lookup_pool, refresh_pool, require_pool_running
 from components.providers.retry import retried
 from components.spec.changes import CONNECTION_KEY, VOLUME_RULES, FieldChange
 from components.spec.connection_uri import same_daemon
@@ -55,6 +56,17 @@ def volume_named(pool: libvirt.virStoragePool, name: str) -> libvirt.virStorageV
 def volume_by_key(conn: libvirt.virConnect, key: str) -> libvirt.virStorageVol | None:
     """The volume whose key (path) is `key`, or None."""
     return found(lambda: conn.storageVolLookupByKey(key), libvirt.VIR_ERR_NO_STORAGE_VOL)
+
+
+def refuse_unseen_delete(conn: libvirt.virConnect, pool_name: str, label: str) -> None:
+    """A volume libvirt does not find is gone, unless its pool is stopped or undefined: its
+    file may well be there then, so its delete fails rather than forget it."""
+    try:
+        require_pool_running(conn, pool_name)
+    except UnreadableNowError as err:
+        raise ProviderError(
+            f"not deleting {label}: {err}; run `pulumi up` to start it again"
+        ) from err
 
 
 def find_or_create(
@@ -298,6 +310,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
     ) -> tuple[VolumeSpec, Props] | None:
         vol = volume_by_key(conn, id_)
         if vol is None:
+            require_pool_running(conn, desired.pool)
             return None
         live = VolumeSpec.from_xml(
             vol.XMLDesc(0),
@@ -338,6 +351,7 @@ class VolumeProvider(LibvirtProvider[VolumeSpec]):
     def delete_object(self, conn: libvirt.virConnect, id_: str, props: Mapping[str, Any]) -> None:
         vol = volume_by_key(conn, id_)
         if vol is None:
+            refuse_unseen_delete(conn, str(props.get("pool")), self.label(props))
             return
         # Clones often live in another pool than their base (base images vs VM disks).
         pools = conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)

@@ -31,6 +31,7 @@ import pulumi
 from lxml import etree
 
 from components.providers.base import ProviderError
+from components.providers.pool import require_pool_running
 from components.snapshots import carried
 from components.snapshots.kinds import SnapshotOptions
 from components.snapshots.operations import (
@@ -169,7 +170,8 @@ def keep_overlays(dom: libvirt.virDomain, merged: etree._Element) -> None:
 
 def as_desired_disks(dom: libvirt.virDomain, live: DomainSpec, desired: DomainSpec) -> DomainSpec:
     """`live` with disks that are the desired volume — as its file, or behind snapshot
-    overlays — made equal (the rest of such a disk, bus or format, still compares)."""
+    overlays — made equal (the rest of such a disk, bus or format, still compares). A disk
+    whose pool is stopped or undefined cannot be compared: `UnreadableNowError`."""
     if len(live.disks) != len(desired.disks):
         return live
     overlays = external_overlays(dom)
@@ -181,6 +183,7 @@ def as_desired_disks(dom: libvirt.virDomain, live: DomainSpec, desired: DomainSp
             try:
                 path = resolve(want.pool, want.volume)
             except libvirt.libvirtError:
+                require_pool_running(dom.connect(), want.pool)
                 path = None
             if have.file in overlays.get(have.target, set()):
                 disks.append(want)

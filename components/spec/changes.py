@@ -202,6 +202,7 @@ POOL_RULES: dict[str, Rule] = {
     "name": Effect.REPLACE,
     "path": Effect.REPLACE,
     "autostart": Effect.LIVE,
+    "running": Effect.LIVE,
     "shared": Effect.LIVE,
 }
 

@@ -16,6 +16,8 @@ class PoolSpec(XmlModel):
     name: Annotated[str, X("name")]
     path: Annotated[str, X("target/path")]
     autostart: bool = True
+    running: bool = True
+    """The pool is started (one stopped by hand is drift: `up` starts it again)."""
     shared: bool = False
     """The directory is shared storage other hosts use too: deleting this host's pool
     leaves the directory and its files alone."""

@@ -3,7 +3,9 @@
 A DHCP range changed with `virsh net-edit` (the saved definition only: the running network
 keeps the old one), a DNS record added to the running network only (`virsh net-update
 --live`), a VM's memory changed in its saved definition only (`virsh setmem --config`), its
-autostart switched on and the pool's switched off.
+autostart switched on and the pool's switched off. A storage pool stopped by hand (`virsh
+pool-destroy`), then undefined (`pool-undefine`): refresh reports it and keeps its volumes,
+`up` starts or defines it again with its volumes intact.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 import libvirt
 from lxml import etree
 
-from tests.e2e.faults.estate import converged, estate_stack, real_drift
+from tests.e2e.faults.estate import converged, estate_stack, pool_files, real_drift
+from tests.harness import Harness
 from tests.lab.guest import TinyGuest
 from tests.lab.hosts import LabHost
 
@@ -75,3 +78,61 @@ def test_virsh_edits_are_reported_and_repaired(
         finally:
             conn.close()
         converged(stack, lab_host, lab_scratch, name_prefix)
+
+
+def _pool_volumes(uri: str, name: str) -> set[str]:
+    conn = libvirt.open(uri)
+    try:
+        pool = conn.storagePoolLookupByName(name)
+        assert pool.isActive(), f"pool {name} is not running"
+        pool.refresh(0)
+        return set(pool.listVolumes())
+    finally:
+        conn.close()
+
+
+def test_a_pool_stopped_or_undefined_by_hand_is_reported_and_repaired(
+    lab_host: LabHost, lab_scratch: Path, tiny_guest: TinyGuest, name_prefix: str
+) -> None:
+    with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 252) as stack:
+        stack.up()
+        name = f"{name_prefix}f-vmstore"
+        volumes = _pool_volumes(lab_host.uri, name)
+        assert len(volumes) >= 3, volumes  # base image, root and data disks, seed
+        files = pool_files(lab_scratch)
+        pool_urn = _pool_urn(stack)
+        conn = libvirt.open(lab_host.uri)
+        try:
+            conn.storagePoolLookupByName(name).destroy()  # virsh pool-destroy
+            stopped = stack.refresh()
+            assert real_drift(stopped) == {"vmstore@lab": {"running"}}, stopped.drift
+            assert not stopped.vanished, "a stopped pool's volumes are not gone"
+            said = [m.message for m in stopped.log]
+            assert any(f"storage pool {name!r} is stopped" in m for m in said), said
+            planned = stack.preview().changed()
+            assert planned == {pool_urn: "update"}, planned
+            stack.up()
+            assert _pool_volumes(lab_host.uri, name) == volumes
+            assert pool_files(lab_scratch) == files
+
+            pool = conn.storagePoolLookupByName(name)
+            pool.destroy()
+            pool.undefine()  # virsh pool-destroy, then pool-undefine
+            undefined = stack.refresh()
+            assert undefined.vanished == (pool_urn,), undefined.vanished
+            assert real_drift(undefined) == {}, undefined.drift
+            said = [m.message for m in undefined.log]
+            assert any(f"storage pool {name!r} is not defined" in m for m in said), said
+            stack.up()
+            assert _pool_volumes(lab_host.uri, name) == volumes
+            assert pool_files(lab_scratch) == files
+        finally:
+            conn.close()
+        converged(stack, lab_host, lab_scratch, name_prefix)
+
+
+def _pool_urn(stack: Harness) -> str:
+    (urn,) = [
+        r.urn for r in stack.state.resources(custom_only=True) if r.type.endswith(":StoragePool")
+    ]
+    return urn
