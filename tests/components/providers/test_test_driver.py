@@ -185,6 +185,29 @@ def test_read_of_vanished_objects_returns_no_id(node_uri: str) -> None:
         res.provider.delete(res.id, res.outputs)  # and deleting it is a no-op
 
 
+def test_a_stopped_pool_is_started_in_place_and_its_volumes_keep_their_state(
+    node_uri: str,
+) -> None:
+    pool = make_pool(node_uri, "halted")
+    vol = Engine(VolumeProvider()).create(
+        volume_inputs(node_uri, "halted", "kept", capacityBytes=MIB)
+    )
+    connect(node_uri).storagePoolLookupByName("halted").destroy()  # virsh pool-destroy
+
+    kept = vol.provider.read(vol.id, vol.outputs)
+    assert (kept.id, kept.outs) == (vol.id, vol.outputs), "not gone: its pool is stopped"
+    with pytest.raises(ProviderError, match="storage pool 'halted' is stopped"):
+        vol.provider.delete(vol.id, vol.outputs)
+
+    pool.outputs = {**pool.outputs, "running": False}  # what a refresh reads back
+    wanted = pool_inputs(node_uri, "halted", "/virtual/halted")
+    _, diff = Engine(StoragePoolProvider()).diff(pool, wanted)
+    assert diff.changes and not diff.replaces, "up starts it in place"
+    Engine(StoragePoolProvider()).update(pool, wanted)
+    assert connect(node_uri).storagePoolLookupByName("halted").isActive()
+    assert vol.provider.read(vol.id, vol.outputs).id == vol.id
+
+
 # ---- domains ----------------------------------------------------------------------------
 
 
