@@ -24,10 +24,10 @@ import libvirt
 
 from bench.lab_session import BenchLab, base_image, bench_lab
 from components.providers.domain import DomainProvider
+from components.providers.snapshots.hosts import LibvirtSnapshotHost
+from components.providers.snapshots.kinds import SnapshotOptions
+from components.providers.snapshots.operations import take_snapshot
 from components.providers.volume import VolumeProvider
-from components.snapshots.hosts import LibvirtSnapshotHost
-from components.snapshots.kinds import SnapshotOptions
-from components.snapshots.operations import take_snapshot
 from components.snapshots.runner import Runner
 from components.spec.domain import Disk, DomainSpec
 from components.spec.ownership import Ownership

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.bridged_network import BridgedNetwork
 from components.config.networks import (
     BridgedNetworkConfig,
     IsolatedNetworkConfig,
@@ -19,18 +18,19 @@ from components.config.networks import (
     RoutedNetworkConfig,
 )
 from components.config.stack import StackConfig, TemplateSettings, VmSettings
-from components.existing_network import ExistingNetwork
-from components.isolated_network import IsolatedNetwork
-from components.kvm_host import KvmHost
-from components.move_notices import announce_moves
-from components.nat_network import NatNetwork
-from components.network_base import HostNetwork
-from components.placement import place_vms
-from components.routed_network import RoutedNetwork
-from components.snapshot_policy import SnapshotPolicy
-from components.storage_pool import StoragePool
-from components.virtual_machine import Nic, VirtualMachine
-from components.vm_template import VmTemplate
+from components.hosts.kvm_host import KvmHost
+from components.hosts.move_notices import announce_moves
+from components.hosts.placement import place_vms
+from components.hosts.storage_pool import StoragePool
+from components.machines.virtual_machine import Nic, VirtualMachine
+from components.machines.vm_template import VmTemplate
+from components.networks.base import HostNetwork
+from components.networks.bridged import BridgedNetwork
+from components.networks.existing import ExistingNetwork
+from components.networks.isolated import IsolatedNetwork
+from components.networks.nat import NatNetwork
+from components.networks.routed import RoutedNetwork
+from components.snapshots.policy import SnapshotPolicy
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
     pulumi preview --stack prod --policy-pack policy [--policy-pack-config policy-config.json]
 
-Rules: components/policy_rules.py (shared with `python -m components.plan --policy`);
-adapter: components/policy_pack.py. The repository root goes on the import path so the pack
+Rules: components/policies/rules.py (shared with `python -m components.plan --policy`);
+adapter: components/policies/pack.py. The repository root goes on the import path so the pack
 uses this checkout's rules without installing the whole project into the pack's venv.
 """
 
@@ -14,6 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pulumi_policy import PolicyPack
 
-from components.policy_pack import policies
+from components.policies.pack import policies
 
 PolicyPack(name="kvm-estate", policies=policies())

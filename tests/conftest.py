@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from components import host_inspection, kvm_host
+from components.hosts import inspection as host_inspection
+from components.hosts import kvm_host
 
 pytest_plugins = ["tests.lab.fixtures"]
 

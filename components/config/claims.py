@@ -91,8 +91,8 @@ def _hosts(config: StackConfig, claims: Claims) -> None:
 
 def _volumes_and_resources(config: StackConfig, stack: str, claims: Claims) -> None:
     """Volume names per pool, and the logical names of the resources VMs register."""
-    from components.cloud_init.seed import SEED_SUFFIX
-    from components.vm_template import image_version
+    from components.machines.cloud_init.seed import SEED_SUFFIX
+    from components.machines.vm_template import image_version
 
     for name, template in config.templates.items():
         for index, image in enumerate([template.image, *template.retained_images]):

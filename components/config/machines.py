@@ -1,6 +1,6 @@
 """Stack-config models of a VM's machine: generation, CPU, disks and devices.
 
-Generations are the operator's choice of machine profile (see components/generations.py):
+Generations are the operator's choice of machine profile (see components/machines/generations.py):
 gen1 for old guests (i440fx, SeaBIOS, SATA/IDE, e1000), gen2 for current ones (q35, UEFI,
 virtio, optional Secure Boot and TPM 2.0), and `custom` to describe a VM made elsewhere as it
 is (any machine, firmware, disk bus and NIC model, e.g. pc + BIOS + virtio, or q35 + BIOS).

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def place_vms(config: StackConfig) -> None:
     """Every VM has a host to run on (maintenance moves VMs; all hosts in it is an error)."""
-    from components.placement import place_vms as place
+    from components.hosts.placement import place_vms as place
 
     place(config)
 
@@ -65,7 +65,7 @@ def check_references(config: StackConfig, stack: str = "") -> None:
 
 
 def _check_vm(config: StackConfig, index: int) -> None:
-    from components.generations import profile
+    from components.machines.generations import profile
 
     vm = config.vms[index]
     where = f"vms[{index}]"

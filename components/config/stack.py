@@ -11,7 +11,6 @@ from typing import Literal, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.cloud_init.config import CloudInitConfig
 from components.config.base import ConfigModel
 from components.config.host_uri import AbsolutePath, SshConfig, check_ssh_options
 from components.config.machines import (
@@ -37,6 +36,7 @@ from components.config.types import (
     MachineType,
     MemoryMiB,
 )
+from components.machines.cloud_init.config import CloudInitConfig
 from components.spec.domain import BootDevice, is_i440fx, is_q35
 from components.spec.limits import MAX_DATA_DISKS, MAX_NICS, MAX_VCPUS_ANY
 from components.spec.snapshot_policy import SnapshotPolicySettings

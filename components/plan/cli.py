@@ -24,7 +24,7 @@ from components.plan.picture.draw import PICTURE_FORMATS, draw
 from components.plan.registrations import PlanError
 from components.plan.render import policy_lines, render_json, render_text
 from components.plan.sources import plan_of_directory, plans_for_diff
-from components.policy_rules import RuleResource, Violation, check
+from components.policies.rules import RuleResource, Violation, check
 
 EXIT_OK = 0
 EXIT_ERROR = 1

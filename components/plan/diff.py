@@ -20,7 +20,7 @@ from components.plan.model import Plan, PlannedResource, section_of
 from components.plan.provider_info import change_rules, normalizer
 from components.plan.render import object_label
 from components.plan.values import is_secret, to_json
-from components.policy_rules import Violation
+from components.policies.rules import Violation
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange, classify, worst
 
 CREATE = "create"

@@ -412,14 +412,14 @@ def _host_checks_off() -> Callable[[], None]:
     the getters used to restore it).
     """
     try:
-        from components import kvm_host
+        from components.hosts import kvm_host
     except ImportError:
         return lambda: None
     probe = getattr(kvm_host, "host_probe", lambda: None)()
-    inspection = importlib.util.find_spec("components.host_inspection")
+    inspection = importlib.util.find_spec("components.hosts.inspection")
     inspector = None
     if inspection is not None:
-        from components import host_inspection
+        from components.hosts import inspection as host_inspection
 
         inspector = getattr(host_inspection, "host_inspector", lambda: None)()
     kvm_host.set_host_probe(None)

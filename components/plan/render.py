@@ -17,7 +17,7 @@ from components.plan.libvirt_xml import libvirt_xml
 from components.plan.model import Plan, PlannedResource
 from components.plan.nic_addresses import NicAddresses
 from components.plan.values import Opaque, Secret
-from components.policy_rules import Violation, generation_of
+from components.policies.rules import Violation, generation_of
 from components.spec.changes import CONNECTION_KEY
 
 _INDENT = "  "

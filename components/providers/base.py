@@ -28,8 +28,8 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic import ValidationError
 
-from components.host_reachability import is_down, mark_down_from_config
 from components.providers.connection import connect
+from components.providers.reachability import is_down, mark_down_from_config
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange, Rule, classify
 from components.spec.connection_uri import same_daemon
 from components.spec.xmlbind import XmlModel

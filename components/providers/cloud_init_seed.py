@@ -23,7 +23,6 @@ from typing import Any, ClassVar
 import libvirt
 from pulumi.dynamic import CheckFailure, CheckResult
 
-from components.cloud_init.seed_iso import SeedFiles, SeedIsoError, build_seed_iso, read_seed_iso
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError
 from components.providers.pool import require_pool_running
 from components.providers.retry import retried
@@ -36,6 +35,12 @@ from components.providers.volume import (
 )
 from components.spec.changes import SEED_RULES, FieldChange
 from components.spec.cloud_init_seed import CLOUD_CONFIG_HEADER, CloudInitSeedSpec
+from components.spec.seed_iso import (
+    SeedFiles,
+    SeedIsoError,
+    build_seed_iso,
+    read_seed_iso,
+)
 
 CHUNK_BYTES = 1024 * 1024
 MAX_SEED_BYTES = 64 * 1024 * 1024

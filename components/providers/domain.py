@@ -38,8 +38,8 @@ from components.providers.interrupted_migration import finish_interrupted, settl
 from components.providers.migration import describe, migrate
 from components.providers.ownership_check import expected_owner, require_owned
 from components.providers.retry import retried
-from components.snapshots import carried, domain_guard
-from components.snapshots.hosts import read_metadata, write_policy
+from components.providers.snapshots import carried, domain_guard
+from components.providers.snapshots.hosts import read_metadata, write_policy
 from components.spec.changes import CONNECTION_KEY, DOMAIN_RULES, Effect, FieldChange
 from components.spec.connection_uri import same_daemon
 from components.spec.domain import DomainSpec, MigrationSettings, same_machine

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from components.progress import Task
+from components.providers.progress import Task
 from components.spec.volume import ImageSource
 
 CHUNK_BYTES = 4 * 1024 * 1024

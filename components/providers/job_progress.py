@@ -15,7 +15,7 @@ from typing import Any
 
 import libvirt
 
-from components import progress
+from components.providers import progress
 
 POLL_SECONDS = 1.0
 _DEFAULT_PAGE_BYTES = 4096

@@ -23,13 +23,13 @@ from functools import partial
 import libvirt
 from lxml import etree
 
-from components import progress
+from components.providers import progress
 from components.providers.base import ProviderError, found
 from components.providers.host_files import remove_files, serial_logs
 from components.providers.job_progress import job_progress
 from components.providers.pool import refresh_pool
 from components.providers.retry import retried
-from components.snapshots import carried
+from components.providers.snapshots import carried
 from components.spec.domain import MigrationSettings
 
 CHUNK_BYTES = 4 * 1024 * 1024

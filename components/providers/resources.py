@@ -12,7 +12,6 @@ from typing import Any, cast
 import pulumi
 from pulumi.dynamic import Resource
 
-from components.host_reachability import leave_alone
 from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.dhcp_reservation import DhcpReservationProvider
 from components.providers.domain import DomainProvider
@@ -20,6 +19,7 @@ from components.providers.host_facts_resource import HostFactsProvider
 from components.providers.network import NetworkProvider
 from components.providers.network_reference import NetworkReferenceProvider
 from components.providers.pool import StoragePoolProvider
+from components.providers.reachability import leave_alone
 from components.providers.snapshot import SnapshotProvider
 from components.providers.volume import VolumeProvider
 

@@ -1,7 +1,7 @@
 """The Snapshot dynamic provider: a declared snapshot of a VM is a resource of its own.
 
 Create takes the snapshot (internal where the VM allows it, else external disk-only; see
-`components.snapshots.kinds`), tagged `kind=declared` so no policy ever prunes it. Read
+`components.providers.snapshots.kinds`), tagged `kind=declared` so no policy ever prunes it. Read
 reports whether it still exists, its state and creation time. Delete removes the snapshot
 only — never the VM or its disks — and refuses a snapshot this stack did not take. Any
 change of inputs is a replace: the old snapshot is deleted, a new one taken of the VM as it
@@ -16,9 +16,9 @@ from typing import Any
 import libvirt
 
 from components.providers.base import ADOPT_KEY, LibvirtProvider, Props, ProviderError, found
-from components.snapshots.kinds import SnapshotOptions, SnapshotRefusedError
-from components.snapshots.operations import SnapshotInfo, take_snapshot
-from components.snapshots.runner import local_clock
+from components.providers.snapshots.kinds import SnapshotOptions, SnapshotRefusedError
+from components.providers.snapshots.operations import SnapshotInfo, take_snapshot
+from components.providers.snapshots.pruning import local_clock
 from components.spec.changes import CONNECTION_KEY, SNAPSHOT_RULES, FieldChange
 from components.spec.snapshot import SnapshotResourceSpec, SnapshotSpec, SnapshotTag
 

@@ -15,8 +15,7 @@ import libvirt
 import pulumi
 from lxml import etree
 
-from components import progress
-from components.providers import takeover
+from components.providers import progress, takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,

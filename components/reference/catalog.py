@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from components.bridged_network import BridgedNetwork
-from components.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
 from components.config.host_uri import SshConfig
 from components.config.machines import CpuConfig, DataDiskConfig, GraphicsConfig, MigrationConfig
 from components.config.networks import (
@@ -30,13 +28,18 @@ from components.config.networks import (
     StaticLeaseConfig,
 )
 from components.config.stack import HostConfig, ImageConfig, TemplateSettings, VmSettings
-from components.existing_network import ExistingNetwork
-from components.isolated_network import IsolatedNetwork
-from components.kvm_host import KvmHost
-from components.nat_network import NatNetwork
-from components.routed_network import RoutedNetwork
-from components.snapshot import Snapshot
-from components.snapshot_policy import SnapshotPolicy
+from components.hosts.kvm_host import KvmHost
+from components.hosts.storage_pool import StoragePool
+from components.machines.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
+from components.machines.virtual_machine import Nic, VirtualMachine
+from components.machines.vm_template import VmTemplate
+from components.networks.bridged import BridgedNetwork
+from components.networks.existing import ExistingNetwork
+from components.networks.isolated import IsolatedNetwork
+from components.networks.nat import NatNetwork
+from components.networks.routed import RoutedNetwork
+from components.snapshots.policy import SnapshotPolicy
+from components.snapshots.snapshot import Snapshot
 from components.spec.changes import (
     DOMAIN_RULES,
     NETWORK_REFERENCE_RULES,
@@ -49,9 +52,6 @@ from components.spec.changes import (
     Rule,
 )
 from components.spec.snapshot_policy import SnapshotPolicySettings
-from components.storage_pool import StoragePool
-from components.virtual_machine import Nic, VirtualMachine
-from components.vm_template import VmTemplate
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,15 @@ import yaml
 
 from components.config.host_uri import connection_uri
 from components.config.load import StackConfigError, parse_stack_config
-from components.snapshots.external_revert import RevertRefusedError
-from components.snapshots.hosts import LibvirtSnapshotHost, read_metadata
-from components.snapshots.operations import delete_snapshot, list_snapshots, revert_snapshot
-from components.snapshots.runner import RUN_ERRORS, Runner
+from components.providers.snapshots.external_revert import RevertRefusedError
+from components.providers.snapshots.hosts import LibvirtSnapshotHost, read_metadata
+from components.providers.snapshots.operations import (
+    delete_snapshot,
+    list_snapshots,
+    revert_snapshot,
+)
+from components.providers.snapshots.pruning import RUN_ERRORS
+from components.snapshots.runner import Runner
 from components.spec.ownership import OWNER_NS, Ownership
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -17,63 +17,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-import libvirt
-
-from components.progress import Reporter, reporter
-from components.snapshots.hosts import GovernedVm, SnapshotHost
-from components.snapshots.operations import SnapshotInfo
-from components.snapshots.retention import prune
+from components.providers.progress import Reporter, reporter
+from components.providers.snapshots.hosts import GovernedVm, SnapshotHost
+from components.providers.snapshots.operations import SnapshotInfo
+from components.providers.snapshots.pruning import (
+    RUN_ERRORS,
+    Candidate,
+    local,
+    local_clock,
+    prunable,
+)
 from components.spec.snapshot import SnapshotTag
-from components.spec.snapshot_policy import SnapshotPolicySettings
 
 Clock = Callable[[], datetime]
 Output = Callable[[str], None]
-RUN_ERRORS = (libvirt.libvirtError, RuntimeError, ValueError, OSError)
-"""What a failing host or VM raises; anything else is a bug and stops the run."""
-
-
-def local_clock() -> datetime:
-    """Now, in this machine's local time zone (schedules are local times)."""
-    return datetime.now().astimezone()
 
 
 def scheduled_name(policy: str, slot: datetime) -> str:
     return f"{policy}-{slot:%Y%m%d-%H%M}"
-
-
-def pre_change_name(now: datetime) -> str:
-    return f"pre-change-{now:%Y%m%d-%H%M%S}"
-
-
-def local(t: datetime, tz: tzinfo | None) -> datetime:
-    """`t` in the runner's time zone (None: this machine's, DST-aware per instant)."""
-    return t.astimezone(tz) if tz is not None else t.astimezone()
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A policy-made snapshot (existing or about to be taken) as the prune rule sees it."""
-
-    name: str
-    taken: datetime
-
-
-def prunable(
-    policy: SnapshotPolicySettings,
-    snapshots: Sequence[SnapshotInfo],
-    tz: tzinfo | None,
-    adding: Candidate | None = None,
-) -> list[str]:
-    """Names of the policy-made snapshots the prune rule removes (`adding` counts as taken)."""
-    candidates = [
-        Candidate(s.name, local(s.taken, tz))
-        for s in snapshots
-        if s.tag is not None and s.tag.prunable
-    ]
-    if adding is not None:
-        candidates.append(adding)
-    outcome = prune(candidates, lambda c: c.taken, policy)
-    return [c.name for c in outcome.remove if adding is None or c.name != adding.name]
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import yaml
 
-from components.host_inspection import host_inspector, set_host_inspector
-from components.kvm_host import host_probe, set_host_probe
+from components.hosts.inspection import host_inspector, set_host_inspector
+from components.hosts.kvm_host import host_probe, set_host_probe
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from components.config.errors import ComponentArgumentError
-from components.kvm_host import KvmHost
-from components.nat_network import NatNetwork
+from components.hosts.kvm_host import KvmHost
+from components.hosts.storage_pool import StoragePool
+from components.machines.virtual_machine import Nic, VirtualMachine
+from components.machines.vm_template import VmTemplate
+from components.networks.nat import NatNetwork
 from components.spec.errors import InputError
-from components.storage_pool import StoragePool
-from components.virtual_machine import Nic, VirtualMachine
-from components.vm_template import VmTemplate
 from tests.components.mocks import run_program
 
 SECRET = "S3cr3t-xyz"

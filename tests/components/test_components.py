@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from components.host_inspection import LibvirtInspector, host_inspector
-from components.kvm_host import KvmHost, host_probe, libvirt_probe, set_host_probe
-from components.nat_network import NatNetwork
+from components.hosts.inspection import LibvirtInspector, host_inspector
+from components.hosts.kvm_host import KvmHost, host_probe, libvirt_probe, set_host_probe
+from components.hosts.storage_pool import StoragePool
+from components.machines.virtual_machine import Nic
+from components.machines.vm_template import VmTemplate
+from components.networks.nat import NatNetwork
 from components.providers.host_facts import DomainTypeChoice
-from components.storage_pool import StoragePool
-from components.virtual_machine import Nic
-from components.vm_template import VmTemplate
 from tests.components.mocks import run_program
 
 

@@ -9,14 +9,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.host_inspection import HostCapacity, MachineSupport, set_host_inspector
-from components.kvm_host import KvmHost
-from components.move_notices import announce_moves
-from components.nat_network import NatNetwork
+from components.hosts.inspection import HostCapacity, MachineSupport, set_host_inspector
+from components.hosts.kvm_host import KvmHost
+from components.hosts.move_notices import announce_moves
+from components.hosts.storage_pool import StoragePool
+from components.machines.virtual_machine import VirtualMachine
+from components.machines.vm_template import VmTemplate
+from components.networks.nat import NatNetwork
 from components.providers.resources import LibvirtNetwork
-from components.storage_pool import StoragePool
-from components.virtual_machine import VirtualMachine
-from components.vm_template import VmTemplate
 from tests.components import mocks
 from tests.components.mocks import run_program
 

@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 import libvirt
 from lxml import etree
 
-from components.cloud_init.seed_iso import build_seed_iso
+from components.spec.seed_iso import build_seed_iso
 from tests.components.migrate.pulumi_libvirt_export import Backend
 from tests.lab.waiting import wait_until
 

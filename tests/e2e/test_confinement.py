@@ -16,7 +16,7 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from components.snapshots.operations import list_snapshots
+from components.providers.snapshots.operations import list_snapshots
 from tests.e2e.test_snapshot_policy_stack import _guarded_config
 from tests.harness import Harness
 from tests.lab.confinement import needed_files, problems, read_record, record_names

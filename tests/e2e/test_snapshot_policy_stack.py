@@ -14,7 +14,7 @@ import libvirt
 import pytest
 from lxml import etree
 
-from components.snapshots.operations import list_snapshots
+from components.providers.snapshots.operations import list_snapshots
 from tests.e2e.test_dev_stack import _dev_config
 from tests.harness import Harness, HarnessError
 from tests.lab.guest import TinyGuest, wait_for_marker

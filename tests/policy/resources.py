@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.policy_rules import RuleResource
+from components.policies.rules import RuleResource
 
 DOMAIN = "pulumi-python:dynamic/kvm:Domain"
 VOLUME = "pulumi-python:dynamic/kvm:Volume"

@@ -14,8 +14,8 @@ from pulumi_policy.policy import PolicyCustomTimeouts, StackValidationArgs
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from components.plan.values import UNKNOWN
-from components.policy_pack import plain, policies, rule_resource
-from components.policy_rules import RULES, RuleResource, check
+from components.policies.pack import plain, policies, rule_resource
+from components.policies.rules import RULES, RuleResource, check
 from tests.policy.resources import domain, host, volume
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def test_the_pack_needs_nothing_beyond_its_requirements():
     """policy/requirements.txt has pulumi and pulumi-policy only: the rules must not pull
     in the product's heavier dependencies."""
     code = (
-        "import sys; import components.policy_pack; "
+        "import sys; import components.policies.pack; "
         "heavy = [m for m in ('pydantic', 'lxml', 'libvirt') if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from components.plan.values import SECRET, UNKNOWN
-from components.policy_rules import RULES, RuleResource, check
+from components.policies.rules import RULES, RuleResource, check
 from tests.policy.resources import URI, domain, host, network, urn, volume
 
 

@@ -16,7 +16,7 @@ from components.plan import fields
 from components.plan.model import Plan, PlannedResource
 from components.plan.nic_addresses import NicAddresses
 from components.plan.values import Opaque
-from components.policy_rules import generation_of
+from components.policies.rules import generation_of
 from components.spec.changes import CONNECTION_KEY
 
 UNMANAGED_ADDRESS = "unmanaged"

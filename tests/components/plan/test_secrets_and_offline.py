@@ -9,7 +9,7 @@ import textwrap
 import libvirt
 import pytest
 
-from components import kvm_host
+from components.hosts import kvm_host
 from components.plan.cli import run
 from components.plan.registrations import PlanError, offline
 from tests.components.plan.projects import inline_project, program_project, stack_file

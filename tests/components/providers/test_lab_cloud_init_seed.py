@@ -10,10 +10,10 @@ from typing import Any
 import libvirt
 import pytest
 
-from components.cloud_init.seed_iso import SeedFiles, build_seed_iso, read_seed_iso
 from components.providers.base import ProviderError
 from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.pool import StoragePoolProvider
+from components.spec.seed_iso import SeedFiles, build_seed_iso, read_seed_iso
 from tests.components.providers.lab_support import cleaned, connection, volume_names
 from tests.components.providers.wire import Engine, Resource, pool_inputs
 from tests.lab import LabHost

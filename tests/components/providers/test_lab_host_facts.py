@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from components.config.host_uri import SshConfig, connection_uri
-from components.kvm_host import KvmHost, libvirt_probe, set_host_probe
+from components.hosts.kvm_host import KvmHost, libvirt_probe, set_host_probe
 from components.providers.connection import close_all
 from components.providers.host_facts import version_text
 from components.providers.host_facts_resource import HostFactsProvider

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from components import progress
+from components.providers import progress
 from tests.components.providers.lab_support import cleaned
 from tests.components.providers.test_lab_storage import make_pool
 from tests.lab import LabHost

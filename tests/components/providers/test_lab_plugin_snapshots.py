@@ -14,10 +14,10 @@ import pytest
 from components.providers import migration
 from components.providers.domain import DomainProvider
 from components.providers.pool import StoragePoolProvider
+from components.providers.snapshots.carried import stash_name, stashed_in_domain
+from components.providers.snapshots.kinds import SnapshotOptions
+from components.providers.snapshots.operations import take_snapshot
 from components.providers.volume import VolumeProvider
-from components.snapshots.carried import stash_name, stashed_in_domain
-from components.snapshots.kinds import SnapshotOptions
-from components.snapshots.operations import take_snapshot
 from components.spec.snapshot import SnapshotTag
 from tests.components.providers.lab_support import cleaned, connection
 from tests.components.providers.plugin_client import PluginCallError, Props, plugin_process

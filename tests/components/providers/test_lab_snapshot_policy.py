@@ -15,10 +15,10 @@ from lxml import etree
 from components.providers.base import ProviderError
 from components.providers.domain import DomainProvider
 from components.providers.snapshot import SnapshotProvider
+from components.providers.snapshots.hosts import LibvirtSnapshotHost, policy_of, read_metadata
+from components.providers.snapshots.kinds import SnapshotOptions
+from components.providers.snapshots.operations import list_snapshots, take_snapshot
 from components.snapshots.cli import main as cli
-from components.snapshots.hosts import LibvirtSnapshotHost, policy_of, read_metadata
-from components.snapshots.kinds import SnapshotOptions
-from components.snapshots.operations import list_snapshots, take_snapshot
 from components.snapshots.runner import Runner
 from components.spec.ownership import OWNER_NS
 from components.spec.snapshot import SnapshotSpec, SnapshotTag

@@ -10,9 +10,9 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from components.snapshots.external_revert import RevertRefusedError
-from components.snapshots.kinds import SnapshotOptions, SnapshotRefusedError
-from components.snapshots.operations import (
+from components.providers.snapshots.external_revert import RevertRefusedError
+from components.providers.snapshots.kinds import SnapshotOptions, SnapshotRefusedError
+from components.providers.snapshots.operations import (
     delete_snapshot,
     list_snapshots,
     revert_snapshot,

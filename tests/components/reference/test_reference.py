@@ -14,17 +14,17 @@ from components.reference import catalog, markdown
 from tests.components.plan.projects import REPO, inline_project
 
 EVERY_COMPONENT = """
-from components.bridged_network import BridgedNetwork
-from components.existing_network import ExistingNetwork
-from components.isolated_network import IsolatedNetwork
-from components.kvm_host import KvmHost
-from components.nat_network import NatNetwork
-from components.routed_network import RoutedNetwork
-from components.snapshot import Snapshot
-from components.snapshot_policy import SnapshotPolicy
-from components.storage_pool import StoragePool
-from components.virtual_machine import Nic
-from components.vm_template import VmTemplate
+from components.networks.bridged import BridgedNetwork
+from components.networks.existing import ExistingNetwork
+from components.networks.isolated import IsolatedNetwork
+from components.hosts.kvm_host import KvmHost
+from components.networks.nat import NatNetwork
+from components.networks.routed import RoutedNetwork
+from components.snapshots.snapshot import Snapshot
+from components.snapshots.policy import SnapshotPolicy
+from components.hosts.storage_pool import StoragePool
+from components.machines.virtual_machine import Nic
+from components.machines.vm_template import VmTemplate
 
 hv1 = KvmHost("hv1", uri="qemu:///system", domain_type="qemu")
 pool = StoragePool("pool", [hv1], "/srv/pool")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from components.snapshots.hosts import GovernedVm
-from components.snapshots.kinds import SnapshotPlan
-from components.snapshots.operations import SnapshotInfo, TakenSnapshot
+from components.providers.snapshots.hosts import GovernedVm
+from components.providers.snapshots.kinds import SnapshotPlan
+from components.providers.snapshots.operations import SnapshotInfo, TakenSnapshot
 from components.spec.snapshot import SnapshotSpec, SnapshotTag
 from components.spec.snapshot_policy import SnapshotPolicySpec
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from components.progress import PlainReporter, QuietReporter
+from components.providers.progress import PlainReporter, QuietReporter
 from components.snapshots.runner import Runner
 from components.spec.snapshot import SnapshotTag
 from components.spec.snapshot_policy import SnapshotPolicySpec

@@ -16,7 +16,7 @@ import pytest
 
 from components.config.load import load_stack_config
 from components.estate import build_estate, export_estate
-from components.snapshot import Snapshot
+from components.snapshots.snapshot import Snapshot
 from tests.e2e.faults.estate import converged, estate_stack, real_drift, rerun
 from tests.e2e.faults.injection import arm
 from tests.harness import Harness, HarnessError

@@ -1,0 +1,93 @@
+"""BridgedNetwork: guests directly on the host's LAN, through an existing host bridge
+(`br0`) or macvtap on a host NIC.
+
+The bridge (or NIC) is the host's, made outside libvirt; the preview fails when it does not
+exist on a host, because libvirt would only notice when a VM starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from components.config.errors import ComponentArgumentError, component_error
+from components.config.naming import adopting, libvirt_name, ownership
+from components.config.networks import BridgedNetworkConfig
+from components.hosts.inspection import HostInspector
+from components.hosts.kvm_host import KvmHost
+from components.networks.base import HostNetwork, inspect_host
+from components.providers.resources import LibvirtNetwork
+from components.spec.changes import CONNECTION_KEY
+from components.spec.network import NetworkSpec
+
+
+def bridged_network_spec(
+    name: str, config: BridgedNetworkConfig, owner: dict[str, str]
+) -> NetworkSpec:
+    """`<forward mode='bridge'/><bridge name='br0'/>`, or macvtap `<forward mode dev>`."""
+    if config.bridge is not None:
+        return NetworkSpec.model_validate(
+            {
+                "name": name,
+                "ownership": owner,
+                "forwardMode": "bridge",
+                "bridgeName": config.bridge,
+                "autostart": config.autostart,
+            }
+        )
+    return NetworkSpec.model_validate(
+        {
+            "name": name,
+            "ownership": owner,
+            "forwardMode": config.mode,
+            "forwardDev": config.interface,
+            "autostart": config.autostart,
+        }
+    )
+
+
+def _interfaces_of(host: KvmHost) -> Callable[[HostInspector], set[str]]:
+    return lambda inspector: inspector.interfaces(host.uri)
+
+
+class BridgedNetwork(HostNetwork):
+    """A libvirt network onto a host bridge or NIC; addresses come from the LAN's DHCP."""
+
+    kind = "bridged"
+
+    def __init__(
+        self,
+        name: str,
+        hosts: Sequence[KvmHost],
+        args: BridgedNetworkConfig | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            config = args or BridgedNetworkConfig.model_validate(kwargs)
+        except ValidationError as err:
+            raise component_error("BridgedNetwork", name, err) from None
+        super().__init__(
+            "kvm:index:BridgedNetwork", name, hosts, libvirt_name(name, config.libvirt_name), opts
+        )
+        self.uplink = str(config.bridge or config.interface)
+        spec = bridged_network_spec(self.network_name, config, ownership(name))
+        props = spec.model_dump(by_alias=True, exclude_none=True)
+        for host in hosts:
+            present = inspect_host(self, host, _interfaces_of(host))
+            if present is not None and self.uplink not in present:
+                what = "bridge" if config.bridge else "interface"
+                raise ComponentArgumentError(
+                    f"BridgedNetwork {name!r}: {what} {self.uplink!r} does not exist on host "
+                    f"{host.host_name!r} (has: {', '.join(sorted(present)) or 'none'}); "
+                    "create it on the host first"
+                )
+            self._instances[host.host_name] = LibvirtNetwork(
+                f"{name}@{host.host_name}",
+                {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
+                pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"name": self.network_name, "uplink": self.uplink})

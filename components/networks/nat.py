@@ -1,0 +1,15 @@
+"""NatNetwork: guests get addresses by DHCP and reach out through the host's address."""
+
+from __future__ import annotations
+
+from components.config.networks import NatNetworkConfig
+from components.networks.addressed import AddressedNetwork
+
+
+class NatNetwork(AddressedNetwork):
+    """A libvirt NAT network (bridge + dnsmasq + masquerading) on each of its hosts."""
+
+    kind = "nat"
+    config_type = NatNetworkConfig
+    forward_mode = "nat"
+    type_token = "kvm:index:NatNetwork"
