@@ -8,20 +8,39 @@ exist on a host, because libvirt would only notice when a VM starts.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 import pulumi
-from pydantic import ValidationError
 
-from components.config.errors import ComponentArgumentError, component_error
+from components.call_forms import call_form, fields_of, validated
+from components.child_options import child_options
+from components.config.errors import ComponentArgumentError
 from components.config.networks import BridgedNetworkConfig
 from components.host_inspection import HostInspector
 from components.kvm_host import KvmHost
 from components.naming import adopting, libvirt_name, ownership
-from components.network_base import HostNetwork, inspect_host
+from components.network_base import HostNetwork, OnHosts, inspect_host
 from components.providers.resources import LibvirtNetwork
 from components.spec.changes import CONNECTION_KEY
 from components.spec.network import NetworkSpec
+
+
+class BridgedNetworkArgs(OnHosts, BridgedNetworkConfig):
+    """BridgedNetwork's arguments: the settings of a `networks.<name>` entry, with its hosts."""
+
+
+def _old_form(
+    name: str,
+    hosts: Sequence[KvmHost],
+    args: BridgedNetworkConfig | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+    **kwargs: Any,
+) -> tuple[BridgedNetworkArgs, pulumi.ResourceOptions | None]:
+    """`BridgedNetwork(name, hosts, BridgedNetworkConfig(...) | **settings, opts)`."""
+    fields = fields_of(args, "hosts") if args is not None else kwargs
+    return validated(
+        "BridgedNetwork", name, BridgedNetworkArgs, {**fields, "hosts": list(hosts)}
+    ), opts
 
 
 def bridged_network_spec(
@@ -58,6 +77,12 @@ class BridgedNetwork(HostNetwork):
 
     kind = "bridged"
 
+    @overload
+    def __init__(
+        self, name: str, args: BridgedNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
@@ -65,11 +90,13 @@ class BridgedNetwork(HostNetwork):
         args: BridgedNetworkConfig | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
-        try:
-            config = args or BridgedNetworkConfig.model_validate(kwargs)
-        except ValidationError as err:
-            raise component_error("BridgedNetwork", name, err) from None
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        config, opts = call_form(
+            "BridgedNetwork", name, BridgedNetworkArgs, _old_form, positional=args, keywords=kwargs
+        )
+        hosts: list[KvmHost] = config.hosts
         super().__init__(
             "kvm:index:BridgedNetwork", name, hosts, libvirt_name(name, config.libvirt_name), opts
         )
@@ -85,9 +112,8 @@ class BridgedNetwork(HostNetwork):
                     f"{host.host_name!r} (has: {', '.join(sorted(present)) or 'none'}); "
                     "create it on the host first"
                 )
+            inputs = {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)}
             self._instances[host.host_name] = LibvirtNetwork(
-                f"{name}@{host.host_name}",
-                {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
-                pulumi.ResourceOptions(parent=self),
+                f"{name}@{host.host_name}", inputs, child_options(self, opts, inputs)
             )
         self.register_outputs({"name": self.network_name, "uplink": self.uplink})

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.bridged_network import BridgedNetwork
+from components.bridged_network import BridgedNetwork, BridgedNetworkArgs
+from components.call_forms import fields_of
 from components.config.networks import (
     BridgedNetworkConfig,
     IsolatedNetworkConfig,
@@ -18,19 +19,19 @@ from components.config.networks import (
     NetworkConfig,
     RoutedNetworkConfig,
 )
-from components.config.stack import StackConfig, TemplateSettings, VmSettings
-from components.existing_network import ExistingNetwork
-from components.isolated_network import IsolatedNetwork
-from components.kvm_host import KvmHost
+from components.config.stack import StackConfig
+from components.existing_network import ExistingNetwork, ExistingNetworkArgs
+from components.isolated_network import IsolatedNetwork, IsolatedNetworkArgs
+from components.kvm_host import KvmHost, KvmHostArgs
 from components.move_notices import announce_moves
-from components.nat_network import NatNetwork
+from components.nat_network import NatNetwork, NatNetworkArgs
 from components.network_base import HostNetwork
 from components.placement import place_vms
-from components.routed_network import RoutedNetwork
-from components.snapshot_policy import SnapshotPolicy
-from components.storage_pool import StoragePool
-from components.virtual_machine import Nic, VirtualMachine
-from components.vm_template import VmTemplate
+from components.routed_network import RoutedNetwork, RoutedNetworkArgs
+from components.snapshot_policy import SnapshotPolicy, SnapshotPolicyArgs
+from components.storage_pool import StoragePool, StoragePoolArgs
+from components.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
+from components.vm_template import VmTemplate, VmTemplateArgs
 
 
 @dataclass
@@ -47,56 +48,55 @@ class Estate:
 
 def build_network(name: str, config: NetworkConfig, hosts: list[KvmHost]) -> HostNetwork:
     """The network component for one `networks.<name>` entry, by its kind."""
+    fields = {**fields_of(config, "hosts"), "hosts": hosts}
     if isinstance(config, NatNetworkConfig):
-        return NatNetwork(name, hosts, config)
+        return NatNetwork(name, NatNetworkArgs(**fields))
     if isinstance(config, IsolatedNetworkConfig):
-        return IsolatedNetwork(name, hosts, config)
+        return IsolatedNetwork(name, IsolatedNetworkArgs(**fields))
     if isinstance(config, RoutedNetworkConfig):
-        return RoutedNetwork(name, hosts, config)
+        return RoutedNetwork(name, RoutedNetworkArgs(**fields))
     if isinstance(config, BridgedNetworkConfig):
-        return BridgedNetwork(name, hosts, config)
-    return ExistingNetwork(name, hosts, config.name)
+        return BridgedNetwork(name, BridgedNetworkArgs(**fields))
+    return ExistingNetwork(name, ExistingNetworkArgs(**fields))
 
 
 def build_estate(config: StackConfig) -> Estate:
     """Register the components for `config`, in dependency order."""
     estate = Estate()
     for name, host in config.hosts.items():
-        estate.hosts[name] = KvmHost(name, host)
+        estate.hosts[name] = KvmHost(name, KvmHostArgs(**fields_of(host)))
     for name, pool in config.pools.items():
+        hosts = [estate.hosts[h] for h in config.hosts_of(pool.hosts)]
         estate.pools[name] = StoragePool(
-            name,
-            [estate.hosts[h] for h in config.hosts_of(pool.hosts)],
-            pool.path,
-            pool.libvirt_name,
-            adopt=pool.adopt,
+            name, StoragePoolArgs(**fields_of(pool, "hosts"), hosts=hosts)
         )
     for name, network in config.networks.items():
         hosts = [estate.hosts[h] for h in config.hosts_of(network.hosts)]
         estate.networks[name] = build_network(name, network, hosts)
     for name, template in config.templates.items():
-        profile = TemplateSettings.model_validate(template.model_dump(exclude={"pool"}))
-        estate.templates[name] = VmTemplate(name, estate.pools[template.pool], profile)
+        estate.templates[name] = VmTemplate(
+            name, VmTemplateArgs(**fields_of(template, "pool"), pool=estate.pools[template.pool])
+        )
     for name, policy in config.snapshot_policies.items():
-        estate.snapshot_policies[name] = SnapshotPolicy(name, policy)
+        estate.snapshot_policies[name] = SnapshotPolicy(
+            name, SnapshotPolicyArgs(**fields_of(policy))
+        )
     placement, moves = place_vms(config)
     for move in moves:
         pulumi.log.info(f"{move.vm}: host {move.away_from} is in maintenance; placed on {move.to}")
     for vm in config.vms:
-        settings = VmSettings.model_validate(
-            vm.model_dump(exclude={"name", "template", "host", "nics", "snapshot_policy"})
-        )
-        estate.vms[vm.name] = VirtualMachine(
-            vm.name,
+        settings = fields_of(vm, "name", "template", "host", "nics", "snapshot_policy")
+        args = VirtualMachineArgs(
+            **settings,
             template=estate.templates[vm.template],
             host=estate.hosts[placement[vm.name]],
             nics=[
                 Nic(estate.networks[n.network], ip=n.ip, mac=n.mac, model=n.model) for n in vm.nics
             ],
-            args=settings,
             snapshot_policy=estate.snapshot_policies.get(vm.snapshot_policy or ""),
             retain_data_disks=config.defaults.retain_data_disks,
         )
+        estate.vms[vm.name] = VirtualMachine(vm.name, args)
     announce_moves(estate.vms, estate.hosts.values())
     return estate
 

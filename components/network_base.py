@@ -13,13 +13,24 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import pulumi
+from pydantic import Field, InstanceOf
 
+from components.call_forms import ARGS_CONFIG, ArgsModel
 from components.config.errors import ComponentArgumentError
 from components.host_inspection import HostInspector, host_inspector
 from components.kvm_host import KvmHost
 from components.naming import Owner, claim
 
 T = TypeVar("T")
+
+
+class OnHosts(ArgsModel):
+    """The `hosts` of a network's args: the host components it is made on."""
+
+    model_config = ARGS_CONFIG
+
+    hosts: list[InstanceOf[KvmHost]] = Field(min_length=1)
+    """The hosts the network is made on (the same libvirt name on each)."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from components.addressed_network import AddressedNetwork
 from components.config.networks import RoutedNetworkConfig
+from components.network_base import OnHosts
+
+
+class RoutedNetworkArgs(OnHosts, RoutedNetworkConfig):
+    """RoutedNetwork's arguments: the settings of a `networks.<name>` entry, with its hosts."""
 
 
 class RoutedNetwork(AddressedNetwork):
@@ -13,6 +18,6 @@ class RoutedNetwork(AddressedNetwork):
     """
 
     kind = "routed"
-    config_type = RoutedNetworkConfig
+    args_type = RoutedNetworkArgs
     forward_mode = "route"
     type_token = "kvm:index:RoutedNetwork"

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, get_args, overload
 
 import pulumi
-from pydantic import ValidationError
+from pydantic import Field, InstanceOf
 
+from components.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
+from components.child_options import child_options
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
-from components.config.errors import ComponentArgumentError, component_error
+from components.config.errors import ComponentArgumentError
 from components.config.machines import DataDiskConfig, SerialConsoleMode
 from components.config.stack import TemplateSettings, VmSettings
 from components.generations import HOST_PACKAGES, profile_of, target_prefix
@@ -43,6 +45,19 @@ from components.spec.text import check_mac
 from components.vm_template import VmTemplate
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
+
+DOMAIN_INPUTS = {
+    "memory": "memoryMib",
+    "max_memory": "maxMemoryMib",
+    "nics": "interfaces",
+    "data_disks": "disks",
+    "existing_disks": "disks",
+    "host": CONNECTION_KEY,
+}
+"""`ignore_changes` on a VM names its arguments; these reach the domain under another name
+(the rest as their camelCase form, e.g. `vcpus`, `running`, `cloudInit`)."""
+ROOT_DISK_INPUTS = {"disk_size": "capacityBytes"}
+"""`ignore_changes=["disk_size"]` on a VM leaves its root disk's size as it is."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +109,57 @@ class Nic:
             ) from None
 
 
+class VirtualMachineArgs(ArgsModel, VmSettings):
+    """VirtualMachine's arguments: the settings of a `vms[i]` entry, with the components it
+    is made from and placed on."""
+
+    model_config = ARGS_CONFIG
+
+    template: InstanceOf[VmTemplate]
+    """The template it is cloned from (its settings are the defaults of the VM's)."""
+    host: InstanceOf[KvmHost]
+    """The host it runs on; another host migrates it."""
+    nics: list[InstanceOf[Nic]] = Field(default_factory=list)
+    snapshot_policy: InstanceOf[SnapshotPolicy] | None = None
+    retain_data_disks: bool = False
+    """The default of each data disk's `retainOnDelete` (the stack file's
+    `defaults.retainDataDisks`)."""
+
+
+def _old_form(
+    name: str,
+    template: VmTemplate,
+    host: KvmHost,
+    nics: list[Nic] | None = None,
+    *,
+    args: VmSettings | None = None,
+    snapshot_policy: SnapshotPolicy | None = None,
+    retain_data_disks: bool = False,
+    opts: pulumi.ResourceOptions | None = None,
+    **kwargs: Any,
+) -> tuple[VirtualMachineArgs, pulumi.ResourceOptions | None]:
+    """`VirtualMachine(name, template, host, nics, *, args, snapshot_policy,
+    retain_data_disks, opts, **settings)`."""
+    fields = {
+        **(fields_of(args) if args is not None else kwargs),
+        "template": template,
+        "host": host,
+        "nics": nics or [],
+        "snapshot_policy": snapshot_policy,
+        "retain_data_disks": retain_data_disks,
+    }
+    return validated("VirtualMachine", name, VirtualMachineArgs, fields), opts
+
+
 class VirtualMachine(pulumi.ComponentResource):
     """A VM on one host, cloned from a template, with per-VM overrides."""
 
+    @overload
+    def __init__(
+        self, name: str, args: VirtualMachineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
@@ -109,12 +172,14 @@ class VirtualMachine(pulumi.ComponentResource):
         retain_data_disks: bool = False,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
-        try:
-            settings = args or VmSettings.model_validate(kwargs)
-        except ValidationError as err:
-            raise component_error("VirtualMachine", name, err) from None
-        nics = nics or []
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        settings, opts = call_form(
+            "VirtualMachine", name, VirtualMachineArgs, _old_form, positional=args, keywords=kwargs
+        )
+        template, host, nics = settings.template, settings.host, list(settings.nics)
+        snapshot_policy, retain_data_disks = settings.snapshot_policy, settings.retain_data_disks
         owner = Owner("VirtualMachine", name)
         if len(nics) > MAX_NICS:
             raise ComponentArgumentError(
@@ -141,7 +206,6 @@ class VirtualMachine(pulumi.ComponentResource):
         for nic, interface, ip in zip(nics, spec.interfaces, fixed, strict=True):
             nic.network.attach(name, str(interface.mac), ip)
         super().__init__("kvm:index:VirtualMachine", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         base = template.base_volume(host)
         image = template.settings.image
         root_props: dict[str, Any] = {
@@ -158,49 +222,55 @@ class VirtualMachine(pulumi.ComponentResource):
             "shared": host.shares(template.pool.path),
             **adopting(settings.adopt),
         }
-        self.root_disk = LibvirtVolume(f"{name}-root", root_props, child)
-        self.data_disks = [
-            LibvirtVolume(
-                f"{name}-{disk.name}",
-                {
-                    CONNECTION_KEY: host.uri,
-                    "name": data_disk_volume(name, settings, disk),
-                    "pool": template.pool.pool_name,
-                    "format": disk.format,
-                    "capacityBytes": disk.size,
-                    "shared": host.shares(template.pool.path),
-                    **adopting(settings.adopt),
-                },
-                pulumi.ResourceOptions(
-                    parent=self,
-                    depends_on=[template.pool.on(host)],
-                    retain_on_delete=(
-                        retain_data_disks
-                        if disk.retain_on_delete is None
-                        else disk.retain_on_delete
+        self.root_disk = LibvirtVolume(
+            f"{name}-root", root_props, child_options(self, opts, root_props, ROOT_DISK_INPUTS)
+        )
+        self.data_disks = []
+        for disk in settings.data_disks:
+            disk_props = {
+                CONNECTION_KEY: host.uri,
+                "name": data_disk_volume(name, settings, disk),
+                "pool": template.pool.pool_name,
+                "format": disk.format,
+                "capacityBytes": disk.size,
+                "shared": host.shares(template.pool.path),
+                **adopting(settings.adopt),
+            }
+            retain = retain_data_disks if disk.retain_on_delete is None else disk.retain_on_delete
+            self.data_disks.append(
+                LibvirtVolume(
+                    f"{name}-{disk.name}",
+                    disk_props,
+                    child_options(
+                        self,
+                        opts,
+                        disk_props,
+                        depends_on=[template.pool.on(host)],
+                        retain_on_delete=retain,
                     ),
-                ),
+                )
             )
-            for disk in settings.data_disks
-        ]
-        self.reservations = [
-            LibvirtDhcpReservation(
-                f"{name}-nic{index}",
-                {
-                    CONNECTION_KEY: host.uri,
-                    "network": nic.network.network_name,
-                    "networkUuid": nic.network.uuid_on(host),
-                    "mac": interface.mac,
-                    "ip": str(ip),
-                    "name": name,
-                },
-                pulumi.ResourceOptions(parent=self, depends_on=[networks[index]]),
+        self.reservations = []
+        for index, (nic, interface, ip) in enumerate(
+            zip(nics, spec.interfaces, fixed, strict=True)
+        ):
+            if ip is None:
+                continue
+            lease = {
+                CONNECTION_KEY: host.uri,
+                "network": nic.network.network_name,
+                "networkUuid": nic.network.uuid_on(host),
+                "mac": interface.mac,
+                "ip": str(ip),
+                "name": name,
+            }
+            self.reservations.append(
+                LibvirtDhcpReservation(
+                    f"{name}-nic{index}",
+                    lease,
+                    child_options(self, opts, lease, depends_on=[networks[index]]),
+                )
             )
-            for index, (nic, interface, ip) in enumerate(
-                zip(nics, spec.interfaces, fixed, strict=True)
-            )
-            if ip is not None
-        ]
         domain_props: dict[str, Any] = {
             CONNECTION_KEY: host.uri,
             **with_secrets(spec),
@@ -219,6 +289,7 @@ class VirtualMachine(pulumi.ComponentResource):
                 parent=self,
                 depends_on=[template.pool.on(host)],
                 adopt=settings.adopt,
+                opts=opts,
             )
             domain_props["cloudInit"] = {
                 "instanceId": seed.instance_id,
@@ -228,8 +299,11 @@ class VirtualMachine(pulumi.ComponentResource):
         self.domain = LibvirtDomain(
             name,
             domain_props,
-            pulumi.ResourceOptions(
-                parent=self,
+            child_options(
+                self,
+                opts,
+                domain_props,
+                DOMAIN_INPUTS,
                 depends_on=[
                     self.root_disk,
                     *self.data_disks,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from components.child_options import child_options
 from components.cloud_init.config import CloudInitConfig, OnChange
 from components.cloud_init.render import render_seed
 from components.naming import adopting
@@ -56,6 +57,10 @@ class CloudInitSeed:
         )
 
 
+CLOUD_INIT_INPUTS = {"cloud_init": "userData"}
+"""`ignore_changes=["cloud_init"]` on a VM keeps its seed's user-data as it is."""
+
+
 def make_seed(
     name: str,
     vm_name: str,
@@ -67,9 +72,11 @@ def make_seed(
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
     adopt: bool = False,
+    opts: pulumi.ResourceOptions | None = None,
 ) -> CloudInitSeed:
     """Register the seed of VM `vm_name` (its libvirt name) as resource `name` in pool
-    `pool_name` on `host_uri`; `depends_on` should hold the pool's resource on that host.
+    `pool_name` on `host_uri`; `depends_on` should hold the pool's resource on that host;
+    `opts` are the VM's options (what applies to a child reaches the seed).
 
     The files are rendered here (ValueError naming the VM when the host name is invalid); the
     resource registers user-data and meta-data as secrets.
@@ -91,7 +98,9 @@ def make_seed(
     if files.network_config is not None:
         props["networkConfig"] = files.network_config
     resource = LibvirtCloudInitSeed(
-        name, props, pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on))
+        name,
+        props,
+        child_options(parent, opts, props, CLOUD_INIT_INPUTS, depends_on=list(depends_on)),
     )
     return CloudInitSeed(
         resource=resource,
