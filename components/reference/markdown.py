@@ -14,7 +14,7 @@ from pydantic import BaseModel, PlainSerializer
 from pydantic_core import PydanticUndefined
 
 from components.reference import catalog
-from components.reference.catalog import COMPONENTS, NESTED, Component, Effectish, Via
+from components.reference.catalog import COMPONENTS, NESTED, Component, Effectish, Param, Via
 from components.reference.type_names import type_name
 from components.virtual_machine import VirtualMachine
 from components.vm_template import VmTemplate
@@ -46,10 +46,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _signature(target: Any) -> str:
-    """`Name(a, b=None, *, c=False, **kwargs)` of a class's constructor or a method."""
-    is_class = isinstance(target, type)
-    function = target.__init__ if is_class else target
+def _signature(function: Any, shown_name: str) -> str:
+    """`Name(a, b=None, *, c=False, **kwargs)` of a function (its first argument dropped)."""
     parts: list[str] = []
     for p in list(inspect.signature(function).parameters.values())[1:]:
         shown = p.name if p.default is p.empty else f"{p.name}={p.default!r}"
@@ -58,55 +56,71 @@ def _signature(target: Any) -> str:
         elif p.kind is p.KEYWORD_ONLY and "*" not in parts:
             parts.append("*")
         parts.append(shown)
-    return f"{target.__name__}({', '.join(parts)})"
+    return f"{shown_name}({', '.join(parts)})"
 
 
-def _param_rows(component: Component) -> list[str]:
-    """A row per explicit parameter (a dataclass: per field); `**kwargs` are the model's."""
-    cls = component.cls
-    rows: list[tuple[str, Any, str]] = []  # (name, type, default)
-    if hasattr(cls, "__dataclass_fields__"):
-        for field in dataclass_fields(cls):
-            default = "required" if field.default is MISSING else f"`{field.default!r}`"
-            rows.append((field.name, field.type, default))
-    else:
-        init = cls.__init__  # type: ignore[misc]
-        for p in list(inspect.signature(init).parameters.values())[1:]:
-            if p.kind is not p.VAR_KEYWORD:
-                default = "required" if p.default is p.empty else f"`{p.default!r}`"
-                rows.append((p.name, p.annotation, default))
-    names = [name for name, _kind, _default in rows]
-    if sorted(names) != sorted(component.params):
-        raise ValueError(
-            f"{cls.__name__}: parameters {names} but reference entries {list(component.params)}"
+def _forms(cls: type) -> tuple[str, list[str]]:
+    """The constructor's form and its older forms (the overloads after the first)."""
+    overloads = typing.get_overloads(cls.__init__)  # type: ignore[misc]
+    if not overloads:
+        return _signature(cls.__init__, cls.__name__), []  # type: ignore[misc]
+    new, *old = (_signature(o, cls.__name__) for o in overloads)
+    return new, old
+
+
+def _dataclass_rows(component: Component) -> list[str]:
+    """A row per field of a plain dataclass (Nic)."""
+    rows = []
+    for field in dataclass_fields(component.cls):
+        default = "required" if field.default is MISSING else f"`{field.default!r}`"
+        param = component.params[field.name]
+        rows.append(
+            _row(field.name, param.yaml, type_name(field.type), default, _effect(param.effect))
         )
+    if sorted(f.name for f in dataclass_fields(component.cls)) != sorted(component.params):
+        raise ValueError(f"{component.cls.__name__}: fields and reference entries differ")
+    return rows
+
+
+def _constructor_rows(component: Component) -> list[str]:
+    """name, args and opts: the same three for every component."""
+    args = component.model.__name__ if component.model is not None else ""
+    kinds = {"name": "str", "args": args, "opts": "ResourceOptions | None"}
+    defaults = {"name": "required", "args": "required", "opts": "`None`"}
     return [
-        _row(
-            name,
-            component.params[name].yaml,
-            type_name(kind),
-            default,
-            _effect(component.params[name].effect),
-        )
-        for name, kind, default in rows
+        _row(name, None, kinds[name], defaults[name], effect)
+        for name, effect in catalog.CONSTRUCTOR.items()
     ]
 
 
 def _model_rows(
-    model: type[BaseModel], effects: Mapping[str, Effectish] | None, skip: Sequence[str] = ()
+    model: type[BaseModel],
+    effects: Mapping[str, Effectish] | None,
+    skip: Sequence[str] = (),
+    params: Mapping[str, Param] | None = None,
 ) -> list[str]:
+    """A row per field; `params` give the YAML key and effect of the fields that are not
+    settings of the stack file's section (other components, Python-only choices)."""
     model.model_rebuild()  # resolve postponed annotations first (pydantic does it lazily)
+    params = params or {}
     rows = []
-    for name, field in model.model_fields.items():
+    fields = model.model_fields
+    order = [n for n in params if n in fields] + [n for n in fields if n not in params]
+    for name in order:
+        field = fields[name]
         if name in skip:
             continue
-        if effects is not None and name not in effects:
+        if effects is not None and name not in effects and name not in params:
             raise ValueError(
-                f"{model.__name__}.{name}: no update effect in components/reference.py"
+                f"{model.__name__}.{name}: no update effect in components/reference/catalog.py"
             )
-        effect = _effect(effects[name]) if effects is not None else "as the enclosing setting"
+        if name in params:
+            yaml, effect = params[name].yaml, _effect(params[name].effect)
+        else:
+            yaml = field.alias or name
+            effect = _effect(effects[name]) if effects is not None else "as the enclosing setting"
         kind = type_name(_annotated(field.annotation, field.metadata))
-        rows.append(_row(name, field.alias or name, kind, _default(field), effect))
+        rows.append(_row(name, yaml, kind, _default(field), effect))
     return rows
 
 
@@ -128,8 +142,11 @@ def reference() -> str:
     """The reference section's Markdown (between the markers)."""
     lines = [
         textwrap.fill(
-            "Every component's constructor, generated from its signature and settings model "
-            "(keyword arguments are the settings; YAML keys are the same names in camelCase). "
+            "Every component is made as `Component(name, args, opts=None)`: `args` is the "
+            "component's args class (`VirtualMachineArgs` for `VirtualMachine` …), built from "
+            "keyword arguments and checked when it is built; its fields are the settings (YAML "
+            "keys are the same names in camelCase) and the components it uses. Generated from "
+            "the signatures and args classes. "
             "“a change does” is what `pulumi up` does when the value changes, from the "
             "providers' change rules. Regenerate with "
             "`python -m components.reference --write README.md`.",
@@ -137,15 +154,31 @@ def reference() -> str:
         )
     ]
     for component in COMPONENTS:
-        lines += ["", f"#### `{_signature(component.cls)}`", ""]
+        form, old_forms = _forms(component.cls)
+        lines += ["", f"#### `{form}`", ""]
         lines.append(f"Stack file: `{component.section}`.")
-        lines += ["", *_HEADER, *_param_rows(component)]
-        if component.model is not None:
-            lines += _model_rows(
-                component.model, catalog.EFFECTS[component.model], component.not_keywords
-            )
+        if component.model is None:
+            lines += ["", *_HEADER, *_dataclass_rows(component)]
+        else:
+            lines += ["", *_HEADER, *_constructor_rows(component)]
+            lines += [
+                "",
+                f"`{component.model.__name__}` (import it from where `{component.cls.__name__}` "
+                "is imported):",
+                "",
+                *_HEADER,
+                *_model_rows(
+                    component.model,
+                    catalog.effects_of(component.model),
+                    component.not_keywords,
+                    component.params,
+                ),
+            ]
         if component.cls is VirtualMachine:
-            lines += ["", f"`VmTemplate.{_signature(VmTemplate.instantiate)}` makes one too."]
+            made = _signature(VmTemplate.instantiate, "VmTemplate.instantiate")
+            lines += ["", f"`{made}` makes one too."]
+        for old in old_forms:
+            lines += ["", textwrap.fill(f"Older form, still accepted: `{old}`.", _WIDTH)]
         if component.outputs:
             outputs = "; ".join(f"`{k}`: {v}" for k, v in component.outputs.items())
             lines += ["", textwrap.fill(f"Outputs: {outputs}.", _WIDTH, break_on_hyphens=False)]
