@@ -65,11 +65,11 @@ def call_form(
         return bound
     try:
         inspect.signature(old_form).bind(name, *positional, **keywords)
+        return old_form(name, *positional, **keywords)
     except TypeError as err:
         raise TypeError(
             f"{component}({name!r}, …): {err}; the form is {new_form(component, args_type)}"
         ) from None
-    return old_form(name, *positional, **keywords)
 
 
 def _new(
@@ -106,4 +106,6 @@ class ArgsModel(BaseModel):
 def fields_of(model: BaseModel, *exclude: str) -> dict[str, Any]:
     """A settings model's field values as they are (nested models kept, nothing dumped), to
     build an args class from it."""
+    if not isinstance(model, BaseModel):
+        raise TypeError(f"expected a settings model, got {model!r}")
     return {k: getattr(model, k) for k in type(model).model_fields if k not in exclude}
