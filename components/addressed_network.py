@@ -21,6 +21,7 @@ from components.kvm_host import KvmHost
 from components.naming import adopting, libvirt_name, ownership
 from components.network_base import HostNetwork, OnHosts, inspect_host
 from components.providers.resources import LibvirtNetwork
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.network import (
     DhcpHost,
@@ -82,17 +83,21 @@ def addressed_network_spec(
     )
 
 
+class AddressedArgs(OnHosts, IpNetworkConfig):
+    """What the args of NatNetwork, IsolatedNetwork and RoutedNetwork share."""
+
+
 class AddressedNetwork(HostNetwork):
     """Base of NatNetwork, IsolatedNetwork and RoutedNetwork."""
 
-    args_type: ClassVar[type[IpNetworkConfig]]
+    args_type: ClassVar[type[AddressedArgs]]
     """The kind's args class: its config model with the hosts as components."""
     forward_mode: ClassVar[str | None]
     type_token: ClassVar[str]
 
     @overload
     def __init__(
-        self, name: str, args: OnHosts, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: AddressedArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None: ...
 
     @overload
@@ -115,12 +120,12 @@ class AddressedNetwork(HostNetwork):
             args: IpNetworkConfig | None = None,
             opts: pulumi.ResourceOptions | None = None,
             **settings: Any,
-        ) -> tuple[IpNetworkConfig, pulumi.ResourceOptions | None]:
+        ) -> tuple[AddressedArgs, pulumi.ResourceOptions | None]:
             fields = fields_of(args, "hosts") if args is not None else settings
             return validated(kind, name, args_type, {**fields, "hosts": list(hosts)}), opts
 
         config, opts = call_form(kind, name, args_type, old_form, positional=args, keywords=kwargs)
-        hosts: list[KvmHost] = config.hosts  # type: ignore[assignment]
+        hosts: list[KvmHost] = config.hosts
         super().__init__(
             self.type_token, name, hosts, libvirt_name(name, config.libvirt_name), opts
         )
@@ -133,7 +138,11 @@ class AddressedNetwork(HostNetwork):
         props = spec.model_dump(by_alias=True, exclude_none=True)
         for host in hosts:
             self._check_overlaps(kind, host)
-            inputs = {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)}
+            inputs = secret_inputs(
+                {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
+                secret=config.secret,
+                host_secret=host.config.secret,
+            )
             self._instances[host.host_name] = LibvirtNetwork(
                 f"{name}@{host.host_name}", inputs, child_options(self, opts, inputs)
             )

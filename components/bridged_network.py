@@ -21,6 +21,7 @@ from components.kvm_host import KvmHost
 from components.naming import adopting, libvirt_name, ownership
 from components.network_base import HostNetwork, OnHosts, inspect_host
 from components.providers.resources import LibvirtNetwork
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.network import NetworkSpec
 
@@ -112,7 +113,11 @@ class BridgedNetwork(HostNetwork):
                     f"{host.host_name!r} (has: {', '.join(sorted(present)) or 'none'}); "
                     "create it on the host first"
                 )
-            inputs = {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)}
+            inputs = secret_inputs(
+                {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
+                secret=config.secret,
+                host_secret=host.config.secret,
+            )
             self._instances[host.host_name] = LibvirtNetwork(
                 f"{name}@{host.host_name}", inputs, child_options(self, opts, inputs)
             )

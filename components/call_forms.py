@@ -92,6 +92,10 @@ class ArgsModel(BaseModel):
     """Base of the args classes: a refusal at construction is a ComponentArgumentError
     naming the args class, each argument and its value (as the stack config's errors do)."""
 
+    secret: bool = False
+    """Register the inputs of the component's resources as Pulumi secrets (what
+    `pulumi config set --secret` on its stack-file section means)."""
+
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)

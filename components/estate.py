@@ -6,6 +6,7 @@ the same function, so what they show is what `pulumi up` applies.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pulumi
@@ -46,9 +47,11 @@ class Estate:
     vms: dict[str, VirtualMachine] = field(default_factory=dict)
 
 
-def build_network(name: str, config: NetworkConfig, hosts: list[KvmHost]) -> HostNetwork:
+def build_network(
+    name: str, config: NetworkConfig, hosts: list[KvmHost], secret: bool = False
+) -> HostNetwork:
     """The network component for one `networks.<name>` entry, by its kind."""
-    fields = {**fields_of(config, "hosts"), "hosts": hosts}
+    fields = {**fields_of(config, "hosts"), "hosts": hosts, "secret": secret}
     if isinstance(config, NatNetworkConfig):
         return NatNetwork(name, NatNetworkArgs(**fields))
     if isinstance(config, IsolatedNetworkConfig):
@@ -60,26 +63,33 @@ def build_network(name: str, config: NetworkConfig, hosts: list[KvmHost]) -> Hos
     return ExistingNetwork(name, ExistingNetworkArgs(**fields))
 
 
-def build_estate(config: StackConfig) -> Estate:
-    """Register the components for `config`, in dependency order."""
+def build_estate(config: StackConfig, secret: Collection[str] = ()) -> Estate:
+    """Register the components for `config`, in dependency order; the components of the
+    `secret` sections (see `components.config.load.secret_sections`) register their
+    resources' inputs as secrets."""
     estate = Estate()
     for name, host in config.hosts.items():
-        estate.hosts[name] = KvmHost(name, KvmHostArgs(**fields_of(host)))
+        estate.hosts[name] = KvmHost(name, KvmHostArgs(**fields_of(host), secret="hosts" in secret))
     for name, pool in config.pools.items():
         hosts = [estate.hosts[h] for h in config.hosts_of(pool.hosts)]
         estate.pools[name] = StoragePool(
-            name, StoragePoolArgs(**fields_of(pool, "hosts"), hosts=hosts)
+            name, StoragePoolArgs(**fields_of(pool, "hosts"), hosts=hosts, secret="pools" in secret)
         )
     for name, network in config.networks.items():
         hosts = [estate.hosts[h] for h in config.hosts_of(network.hosts)]
-        estate.networks[name] = build_network(name, network, hosts)
+        estate.networks[name] = build_network(name, network, hosts, "networks" in secret)
     for name, template in config.templates.items():
         estate.templates[name] = VmTemplate(
-            name, VmTemplateArgs(**fields_of(template, "pool"), pool=estate.pools[template.pool])
+            name,
+            VmTemplateArgs(
+                **fields_of(template, "pool"),
+                pool=estate.pools[template.pool],
+                secret="templates" in secret,
+            ),
         )
     for name, policy in config.snapshot_policies.items():
         estate.snapshot_policies[name] = SnapshotPolicy(
-            name, SnapshotPolicyArgs(**fields_of(policy))
+            name, SnapshotPolicyArgs(**fields_of(policy), secret="snapshotPolicies" in secret)
         )
     placement, moves = place_vms(config)
     for move in moves:
@@ -95,6 +105,7 @@ def build_estate(config: StackConfig) -> Estate:
             ],
             snapshot_policy=estate.snapshot_policies.get(vm.snapshot_policy or ""),
             retain_data_disks=config.defaults.retain_data_disks,
+            secret="vms" in secret,
         )
         estate.vms[vm.name] = VirtualMachine(vm.name, args)
     announce_moves(estate.vms, estate.hosts.values())

@@ -17,6 +17,7 @@ from components.config.networks import ExistingNetworkConfig
 from components.kvm_host import KvmHost
 from components.network_base import HostNetwork, OnHosts
 from components.providers.resources import LibvirtNetworkReference
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 
 
@@ -67,7 +68,11 @@ class ExistingNetwork(HostNetwork):
         network_name = config.name
         super().__init__("kvm:index:ExistingNetwork", name, hosts, network_name, opts)
         for host in hosts:
-            inputs = {CONNECTION_KEY: host.uri, "name": network_name}
+            inputs = secret_inputs(
+                {CONNECTION_KEY: host.uri, "name": network_name},
+                secret=config.secret,
+                host_secret=host.config.secret,
+            )
             self._instances[host.host_name] = LibvirtNetworkReference(
                 f"{name}@{host.host_name}", inputs, child_options(self, opts, inputs)
             )

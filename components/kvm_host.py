@@ -24,6 +24,7 @@ from components.host_reachability import mark_down, unreachable
 from components.naming import Owner, claim
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.resources import LibvirtHostFacts
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.connection_uri import parse_host_uri
 from components.spec.names import default_libvirt_name
@@ -141,10 +142,14 @@ class KvmHost(pulumi.ComponentResource):
             self._check_reachable(inspector)
         if config.domain_type == "auto" and _probe is not None and not config.down:
             self._check_domain_type(_probe)
-        facts_props = {
-            CONNECTION_KEY: self.uri,
-            "stackPrefix": default_libvirt_name(pulumi.get_stack(), ""),
-        }
+        facts_props = secret_inputs(
+            {
+                CONNECTION_KEY: self.uri,
+                "stackPrefix": default_libvirt_name(pulumi.get_stack(), ""),
+            },
+            secret=False,
+            host_secret=config.secret,
+        )
         self.facts_resource = LibvirtHostFacts(
             f"{name}-facts",
             facts_props,

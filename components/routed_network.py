@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from components.addressed_network import AddressedNetwork
+from components.addressed_network import AddressedArgs, AddressedNetwork
 from components.config.networks import RoutedNetworkConfig
-from components.network_base import OnHosts
 
 
-class RoutedNetworkArgs(OnHosts, RoutedNetworkConfig):
+class RoutedNetworkArgs(AddressedArgs, RoutedNetworkConfig):
     """RoutedNetwork's arguments: the settings of a `networks.<name>` entry, with its hosts."""
 
 

@@ -20,6 +20,7 @@ from components.child_options import child_options
 from components.config.base import ConfigModel
 from components.config.errors import component_error
 from components.providers.resources import LibvirtSnapshot
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.snapshot import SnapshotResourceSpec
 from components.spec.snapshot_policy import SnapshotMode
@@ -98,7 +99,11 @@ class Snapshot(pulumi.ComponentResource):
         except ValidationError as err:
             raise component_error("Snapshot", name, err) from None
         super().__init__("kvm:index:Snapshot", name, None, opts)
-        inputs = {CONNECTION_KEY: vm.host.uri, **spec.model_dump(by_alias=True)}
+        inputs = secret_inputs(
+            {CONNECTION_KEY: vm.host.uri, **spec.model_dump(by_alias=True)},
+            secret=config.secret,
+            host_secret=vm.host.config.secret,
+        )
         self.snapshot = LibvirtSnapshot(
             name, inputs, child_options(self, opts, inputs, depends_on=[vm.domain])
         )

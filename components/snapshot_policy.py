@@ -61,7 +61,7 @@ class SnapshotPolicy(pulumi.ComponentResource):
             "SnapshotPolicy", name, SnapshotPolicyArgs, _old_form, positional=args, keywords=kwargs
         )
         try:
-            self.spec = SnapshotPolicySpec(name=name, **fields_of(settings))
+            self.spec = SnapshotPolicySpec(name=name, **fields_of(settings, "secret"))
         except ValidationError as err:
             raise component_error("SnapshotPolicy", name, err) from None
         super().__init__("kvm:index:SnapshotPolicy", name, None, opts)

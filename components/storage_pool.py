@@ -20,6 +20,7 @@ from components.config.stack import PoolConfig
 from components.kvm_host import KvmHost
 from components.naming import Owner, adopting, claim, libvirt_name
 from components.providers.resources import LibvirtStoragePool
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 
 
@@ -87,13 +88,17 @@ class StoragePool(pulumi.ComponentResource):
         self.path = path
         self._instances: dict[str, LibvirtStoragePool] = {}
         for host in hosts:
-            props = {
-                CONNECTION_KEY: host.uri,
-                "name": self.pool_name,
-                "path": path,
-                "shared": host.shares(path),
-                **adopting(config.adopt),
-            }
+            props = secret_inputs(
+                {
+                    CONNECTION_KEY: host.uri,
+                    "name": self.pool_name,
+                    "path": path,
+                    "shared": host.shares(path),
+                    **adopting(config.adopt),
+                },
+                secret=config.secret,
+                host_secret=host.config.secret,
+            )
             self._instances[host.host_name] = LibvirtStoragePool(
                 f"{name}@{host.host_name}", props, child_options(self, opts, props)
             )

@@ -25,6 +25,7 @@ from components.kvm_host import KvmHost
 from components.naming import Owner, adopting, claim, derived_mac, libvirt_name, ownership
 from components.network_base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
+from components.secret_inputs import secret_inputs
 from components.snapshot_policy import SnapshotPolicy, governed
 from components.spec.changes import CONNECTION_KEY
 from components.spec.domain import (
@@ -180,6 +181,8 @@ class VirtualMachine(pulumi.ComponentResource):
         )
         template, host, nics = settings.template, settings.host, list(settings.nics)
         snapshot_policy, retain_data_disks = settings.snapshot_policy, settings.retain_data_disks
+        secret = settings.secret or template.settings.secret
+        host_secret = host.config.secret
         owner = Owner("VirtualMachine", name)
         if len(nics) > MAX_NICS:
             raise ComponentArgumentError(
@@ -222,20 +225,25 @@ class VirtualMachine(pulumi.ComponentResource):
             "shared": host.shares(template.pool.path),
             **adopting(settings.adopt),
         }
+        root_props = secret_inputs(root_props, secret=secret, host_secret=host_secret)
         self.root_disk = LibvirtVolume(
             f"{name}-root", root_props, child_options(self, opts, root_props, ROOT_DISK_INPUTS)
         )
         self.data_disks = []
         for disk in settings.data_disks:
-            disk_props = {
-                CONNECTION_KEY: host.uri,
-                "name": data_disk_volume(name, settings, disk),
-                "pool": template.pool.pool_name,
-                "format": disk.format,
-                "capacityBytes": disk.size,
-                "shared": host.shares(template.pool.path),
-                **adopting(settings.adopt),
-            }
+            disk_props = secret_inputs(
+                {
+                    CONNECTION_KEY: host.uri,
+                    "name": data_disk_volume(name, settings, disk),
+                    "pool": template.pool.pool_name,
+                    "format": disk.format,
+                    "capacityBytes": disk.size,
+                    "shared": host.shares(template.pool.path),
+                    **adopting(settings.adopt),
+                },
+                secret=secret,
+                host_secret=host_secret,
+            )
             retain = retain_data_disks if disk.retain_on_delete is None else disk.retain_on_delete
             self.data_disks.append(
                 LibvirtVolume(
@@ -256,14 +264,18 @@ class VirtualMachine(pulumi.ComponentResource):
         ):
             if ip is None:
                 continue
-            lease = {
-                CONNECTION_KEY: host.uri,
-                "network": nic.network.network_name,
-                "networkUuid": nic.network.uuid_on(host),
-                "mac": interface.mac,
-                "ip": str(ip),
-                "name": name,
-            }
+            lease = secret_inputs(
+                {
+                    CONNECTION_KEY: host.uri,
+                    "network": nic.network.network_name,
+                    "networkUuid": nic.network.uuid_on(host),
+                    "mac": interface.mac,
+                    "ip": str(ip),
+                    "name": name,
+                },
+                secret=secret,
+                host_secret=host_secret,
+            )
             self.reservations.append(
                 LibvirtDhcpReservation(
                     f"{name}-nic{index}",
@@ -290,12 +302,15 @@ class VirtualMachine(pulumi.ComponentResource):
                 depends_on=[template.pool.on(host)],
                 adopt=settings.adopt,
                 opts=opts,
+                secret=secret,
+                host_secret=host_secret,
             )
             domain_props["cloudInit"] = {
                 "instanceId": seed.instance_id,
                 "onChange": seed.on_change,
             }
             seeds.append(seed.resource)
+        domain_props = secret_inputs(domain_props, secret=secret, host_secret=host_secret)
         self.domain = LibvirtDomain(
             name,
             domain_props,

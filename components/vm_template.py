@@ -22,6 +22,7 @@ from components.host_inspection import environment_checks_enabled
 from components.kvm_host import KvmHost
 from components.naming import Owner, claim, libvirt_name
 from components.providers.resources import LibvirtVolume
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.storage_pool import StoragePool
 
@@ -147,6 +148,7 @@ class VmTemplate(pulumi.ComponentResource):
         else:
             source = {"path": image.path, "url": image.url, "sha256": image.sha256}
             props["source"] = {k: v for k, v in source.items() if v is not None}
+        props = secret_inputs(props, secret=self.settings.secret, host_secret=host.config.secret)
         return LibvirtVolume(
             f"{self.template_name}-{image_version(image)}@{place}",
             props,

@@ -18,6 +18,7 @@ from components.cloud_init.config import CloudInitConfig, OnChange
 from components.cloud_init.render import render_seed
 from components.naming import adopting
 from components.providers.resources import LibvirtCloudInitSeed
+from components.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.domain import Disk, DiskBus
 from components.spec.names import check_libvirt_name
@@ -73,10 +74,13 @@ def make_seed(
     depends_on: Sequence[pulumi.Resource] = (),
     adopt: bool = False,
     opts: pulumi.ResourceOptions | None = None,
+    secret: bool = False,
+    host_secret: bool = False,
 ) -> CloudInitSeed:
     """Register the seed of VM `vm_name` (its libvirt name) as resource `name` in pool
     `pool_name` on `host_uri`; `depends_on` should hold the pool's resource on that host;
-    `opts` are the VM's options (what applies to a child reaches the seed).
+    `opts` are the VM's options (what applies to a child reaches the seed); `secret` and
+    `host_secret` as in `components.secret_inputs`.
 
     The files are rendered here (ValueError naming the VM when the host name is invalid); the
     resource registers user-data and meta-data as secrets.
@@ -97,6 +101,7 @@ def make_seed(
     }
     if files.network_config is not None:
         props["networkConfig"] = files.network_config
+    props = secret_inputs(props, secret=secret, host_secret=host_secret)
     resource = LibvirtCloudInitSeed(
         name,
         props,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from components.bridged_network import BridgedNetwork, BridgedNetworkArgs
+from components.call_forms import ArgsModel
 from components.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
 from components.config.host_uri import SshConfig
 from components.config.machines import CpuConfig, DataDiskConfig, GraphicsConfig, MigrationConfig
@@ -144,6 +145,10 @@ _TEMPLATE_AND_VM: dict[str, Effectish] = {
 }
 
 EFFECTS: dict[type[BaseModel], Mapping[str, Effectish]] = {
+    ArgsModel: {
+        "secret": "inputs stored as secrets, nothing else changes (the stack file: "
+        "`pulumi config set --secret` on the section)"
+    },
     HostConfig: {
         "uri": "its VMs migrate; its pools, networks and volumes not on shared storage are "
         "replaced; another URI to the same libvirtd changes nothing",
@@ -336,6 +341,10 @@ CONSTRUCTOR: Mapping[str, str] = {
     "`ignore_changes`, `depends_on`, providers and `aliases` reach its children",
 }
 """The three constructor arguments every component takes, and what each is."""
+
+
+NO_YAML_KEY = frozenset({"secret"})
+"""Args fields the stack file sets otherwise than by a key of the section."""
 
 
 def effects_of(model: type[BaseModel]) -> dict[str, Effectish]:

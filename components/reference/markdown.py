@@ -117,7 +117,7 @@ def _model_rows(
         if name in params:
             yaml, effect = params[name].yaml, _effect(params[name].effect)
         else:
-            yaml = field.alias or name
+            yaml = None if name in catalog.NO_YAML_KEY else field.alias or name
             effect = _effect(effects[name]) if effects is not None else "as the enclosing setting"
         kind = type_name(_annotated(field.annotation, field.metadata))
         rows.append(_row(name, yaml, kind, _default(field), effect))

@@ -66,14 +66,16 @@ def run_program(
     stack: str = "dev",
     config: dict[str, Any] | None = None,
     project: str = "kvm-estate",
+    secret: tuple[str, ...] = (),
 ) -> RecordingMocks:
-    """Run `program` under mocks with `config` (section → value) and return the record."""
+    """Run `program` under mocks with `config` (section → value; the `secret` sections set
+    as `pulumi config set --secret` sets them) and return the record."""
     mocks = RecordingMocks()
     wire = {
         f"{project}:{key}": value if isinstance(value, str) else json.dumps(value)
         for key, value in (config or {}).items()
     }
-    pulumi.runtime.set_all_config(wire)
+    pulumi.runtime.set_all_config(wire, [f"{project}:{key}" for key in secret])
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
     probe, inspector = host_probe(), host_inspector()
     set_host_probe(None)
@@ -90,17 +92,22 @@ def run_program(
     return mocks
 
 
-def run_main(stack: str, config: dict[str, Any] | None = None) -> RecordingMocks:
+def run_main(
+    stack: str, config: dict[str, Any] | None = None, secret: tuple[str, ...] = ()
+) -> RecordingMocks:
     """Run the repo's __main__.py for `stack` (its YAML config, or `config` instead)."""
     return run_program(
         lambda: runpy.run_path(str(REPO / "__main__.py")),
         stack,
         stack_config(stack) if config is None else config,
+        secret=secret,
     )
 
 
+SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-"""How the Pulumi wire format marks a secret value (`pulumi/runtime/rpc.py`)."""
+"""How the Pulumi wire format marks a secret value: `{SIG_KEY: SECRET_SIG, "value": …}`
+(`pulumi/runtime/rpc.py`, `_special_sig_key`, `_special_secret_sig`)."""
 
 
 @dataclass
@@ -177,18 +184,19 @@ def spec_urn(request: Any, spec: Any) -> str:
 def has_secret(value: Any) -> bool:
     """Whether a wire value holds a secret anywhere."""
     if isinstance(value, dict):
-        return value.get(SECRET_SIG) is not None or any(has_secret(v) for v in value.values())
+        return value.get(SIG_KEY) == SECRET_SIG or any(has_secret(v) for v in value.values())
     if isinstance(value, list):
         return any(has_secret(v) for v in value)
     return False
 
 
 def plain_strings(value: Any) -> list[str]:
-    """Every string of a wire value outside secrets."""
+    """Every string of a wire value outside secrets (the pickled provider reference left
+    out)."""
     if isinstance(value, dict):
-        if SECRET_SIG in value:
+        if value.get(SIG_KEY) == SECRET_SIG:
             return []
-        return [s for v in value.values() for s in plain_strings(v)]
+        return [s for k, v in value.items() if k != "__provider" for s in plain_strings(v)]
     if isinstance(value, list):
         return [s for v in value for s in plain_strings(v)]
     return [value] if isinstance(value, str) else []
