@@ -66,11 +66,13 @@ class Nic:
     """A NIC on one of the stack's networks.
 
     `mac` is derived from project, stack, VM and NIC index when not given; `ip` (on a nat,
-    isolated or routed network) becomes a DHCP reservation for this NIC on the network.
+    isolated or routed network) becomes a DHCP reservation for this NIC on the network. `ip`
+    may be an `Output` (another resource's or stack's address): it is checked when known,
+    and two NICs cannot be told apart by it before then.
     """
 
     network: HostNetwork
-    ip: str | ipaddress.IPv4Address | None = None
+    ip: str | ipaddress.IPv4Address | pulumi.Output[str] | None = None
     mac: str | None = None
     model: NicModel | None = None
     """Default: the generation's (e1000 for gen1, virtio for gen2)."""
@@ -90,24 +92,38 @@ class Nic:
             raise ComponentArgumentError(
                 f"{where}: model: {self.model!r} is not one of {', '.join(get_args(NicModel))}"
             )
-        if self.ip is not None:
-            try:
-                ipaddress.IPv4Address(str(self.ip))
-            except ValueError:
-                raise ComponentArgumentError(
-                    f"{where}: ip: {self.ip!r} is not an IPv4 address"
-                ) from None
+        if self.ip is not None and not isinstance(self.ip, pulumi.Output):
+            _ipv4(where, self.ip)
 
     def fixed_ip(self, vm: str) -> ipaddress.IPv4Address | None:
-        """The fixed IP as an address; raise naming the VM when it is not one."""
+        """The fixed IP as an address (None when there is none or it is an `Output`)."""
+        if self.ip is None or isinstance(self.ip, pulumi.Output):
+            return None
+        return _ipv4(f"VirtualMachine {vm!r}: NIC", self.ip)
+
+    def ip_input(self, vm: str) -> pulumi.Output[str] | None:
+        """The reservation's `ip` input: a known IP, or an `Output` checked (naming the VM,
+        the network and the value) once it is known."""
         if self.ip is None:
             return None
-        try:
-            return ipaddress.IPv4Address(str(self.ip))
-        except ValueError:
-            raise ComponentArgumentError(
-                f"VirtualMachine {vm!r}: NIC ip {self.ip!r} is not an IPv4 address"
-            ) from None
+        network = self.network
+        where = f"VirtualMachine {vm!r}: NIC on network {network.logical_name!r}"
+        if not network.manages_addresses:  # a known IP was refused by `attach` already
+            network.check_fixed_ip(where, ipaddress.IPv4Address("0.0.0.0"))
+
+        def checked(value: object) -> str:
+            ip = _ipv4(where, value)  # type: ignore[arg-type]
+            network.check_fixed_ip(where, ip)
+            return str(ip)
+
+        return pulumi.Output.from_input(self.ip).apply(checked)
+
+
+def _ipv4(where: str, value: str | ipaddress.IPv4Address) -> ipaddress.IPv4Address:
+    try:
+        return ipaddress.IPv4Address(str(value))
+    except ValueError:
+        raise ComponentArgumentError(f"{where}: ip: {value!r} is not an IPv4 address") from None
 
 
 class VirtualMachineArgs(ArgsModel, VmSettings):
@@ -259,10 +275,9 @@ class VirtualMachine(pulumi.ComponentResource):
                 )
             )
         self.reservations = []
-        for index, (nic, interface, ip) in enumerate(
-            zip(nics, spec.interfaces, fixed, strict=True)
-        ):
-            if ip is None:
+        for index, (nic, interface) in enumerate(zip(nics, spec.interfaces, strict=True)):
+            reserved = nic.ip_input(name)
+            if reserved is None:
                 continue
             lease = secret_inputs(
                 {
@@ -270,7 +285,7 @@ class VirtualMachine(pulumi.ComponentResource):
                     "network": nic.network.network_name,
                     "networkUuid": nic.network.uuid_on(host),
                     "mac": interface.mac,
-                    "ip": str(ip),
+                    "ip": reserved,
                     "name": name,
                 },
                 secret=secret,
@@ -332,7 +347,9 @@ class VirtualMachine(pulumi.ComponentResource):
         self.domain.pending_restart.apply(lambda pending: self._say_pending(name, pending))
         self.generation = machine.generation
         self.mac_addresses = [i.mac for i in spec.interfaces]
-        self.ip_addresses = [str(ip) for ip in fixed if ip is not None]
+        self.ip_addresses = [str(ip) for ip in fixed if ip is not None] + [
+            nic.ip for nic in nics if isinstance(nic.ip, pulumi.Output)
+        ]
         self.host = host
         self.register_outputs(
             {
