@@ -1,6 +1,6 @@
 """Snapshot: a declared, named snapshot of a VM — a resource of its own.
 
-    Snapshot("before-upgrade", vm=db1)
+    Snapshot("before-upgrade", SnapshotArgs(vm=db1))
 
 It is taken once, when the resource is created (internal where the VM allows it, else
 external disk-only), kept until the resource leaves the program, and never pruned by a

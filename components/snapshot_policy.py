@@ -1,8 +1,9 @@
 """SnapshotPolicy: scheduled snapshots with retention, and snapshots before risky changes.
 
-    nightly = SnapshotPolicy("nightly", schedule="daily at 02:00", keep_last=3, keep_daily=7,
-                             keep_weekly=4, keep_monthly=6, before_change=True)
-    VirtualMachine("db-1", template=debian, host=hv1, snapshot_policy=nightly)
+    nightly = SnapshotPolicy("nightly", SnapshotPolicyArgs(schedule="daily at 02:00",
+                             keep_last=3, keep_daily=7, before_change=True))
+    VirtualMachine("db-1", VirtualMachineArgs(template=debian, host=hv1,
+                                              snapshot_policy=nightly))
 
 The policy makes no libvirt object of its own: it is written into each governed domain's
 `<metadata>` (see `components.spec.snapshot_policy`), where the domain provider finds it for
