@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, get_args, overload
+from typing import Annotated, Any, get_args, overload
 
 import pulumi
-from pydantic import Field, InstanceOf
+from pydantic import Field, InstanceOf, ValidatorFunctionWrapHandler, WrapValidator
 
 from components.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
 from components.child_options import child_options
@@ -126,6 +126,16 @@ def _ipv4(where: str, value: str | ipaddress.IPv4Address) -> ipaddress.IPv4Addre
         raise ComponentArgumentError(f"{where}: ip: {value!r} is not an IPv4 address") from None
 
 
+def _later_if_output(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """An `Output` is checked inside `apply` (see `make_seed`); anything else now."""
+    return value if isinstance(value, pulumi.Output) else handler(value)
+
+
+CloudInitOrLater = Annotated[
+    CloudInitConfig | pulumi.Output[Any] | None, WrapValidator(_later_if_output)
+]
+
+
 class VirtualMachineArgs(ArgsModel, VmSettings):
     """VirtualMachine's arguments: the settings of a `vms[i]` entry, with the components it
     is made from and placed on."""
@@ -141,6 +151,9 @@ class VirtualMachineArgs(ArgsModel, VmSettings):
     retain_data_disks: bool = False
     """The default of each data disk's `retainOnDelete` (the stack file's
     `defaults.retainDataDisks`)."""
+    cloud_init: CloudInitOrLater = None  # type: ignore[assignment]
+    """Its own cloud-init (default: the template's); may be an `Output` of the settings
+    (e.g. a secret from another stack), checked once known."""
 
 
 def _old_form(
@@ -506,7 +519,9 @@ def root_volume(vm: str, settings: VmSettings) -> str:
     return libvirt_name(vm, settings.libvirt_name, suffix="-root.qcow2")
 
 
-def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig | None:
+def cloud_init_of(
+    template: VmTemplate, settings: VmSettings
+) -> CloudInitConfig | pulumi.Output[Any] | None:
     """The VM's cloud-init: its own, else its template's, else none."""
     return settings.cloud_init or template.settings.cloud_init
 

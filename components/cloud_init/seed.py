@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pydantic import ValidationError
 
 from components.child_options import child_options
 from components.cloud_init.config import CloudInitConfig, OnChange
-from components.cloud_init.render import render_seed
+from components.cloud_init.render import RenderedSeed, render_seed
+from components.config.errors import ComponentArgumentError, error_lines
 from components.naming import adopting
 from components.providers.resources import LibvirtCloudInitSeed
 from components.secret_inputs import secret_inputs
@@ -43,7 +45,7 @@ class CloudInitSeed:
     pool: str
     volume: str
     instance_id: pulumi.Output[str]
-    on_change: OnChange
+    on_change: OnChange | pulumi.Output[OnChange]
 
     def cdrom(self, target: str, bus: DiskBus) -> Disk:
         """The domain disk for the seed: a read-only raw CD-ROM on the pool volume."""
@@ -69,7 +71,7 @@ def make_seed(
     hostname: str,
     host_uri: str,
     pool_name: str,
-    config: CloudInitConfig,
+    config: CloudInitConfig | pulumi.Output[Any],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
     adopt: bool = False,
@@ -85,22 +87,29 @@ def make_seed(
     The files are rendered here (ValueError naming the VM when the host name is invalid); the
     resource registers user-data and meta-data as secrets.
     """
-    try:
-        rendered = render_seed(config, vm_name, hostname)
-    except ValueError as err:
-        raise ValueError(f"cloud-init seed of VM {vm_name!r}: {err}") from None
     volume = seed_volume_name(vm_name)
-    files = rendered.files
+    if isinstance(config, pulumi.Output):
+        later = config.apply(lambda raw: _rendered(_validated(raw, hostname), vm_name, hostname))
+        user_data: Any = later.apply(lambda r: r[0].files.user_data)
+        meta_data: Any = later.apply(lambda r: r[0].files.meta_data)
+        network_config: Any = later.apply(lambda r: r[0].files.network_config)
+        iid: Any = later.apply(lambda r: r[0].instance_id)
+        on_change: Any = later.apply(lambda r: r[1])
+    else:
+        rendered = _rendered(config, vm_name, hostname)
+        user_data, meta_data = rendered[0].files.user_data, rendered[0].files.meta_data
+        network_config, iid = rendered[0].files.network_config, rendered[0].instance_id
+        on_change = config.on_change
     props: dict[str, Any] = {
         CONNECTION_KEY: host_uri,
         "name": volume,
         "pool": pool_name,
-        "userData": files.user_data,
-        "metaData": files.meta_data,
+        "userData": user_data,
+        "metaData": meta_data,
         **adopting(adopt),
     }
-    if files.network_config is not None:
-        props["networkConfig"] = files.network_config
+    if isinstance(config, pulumi.Output) or network_config is not None:
+        props["networkConfig"] = network_config
     props = secret_inputs(props, secret=secret, host_secret=host_secret)
     resource = LibvirtCloudInitSeed(
         name,
@@ -111,6 +120,27 @@ def make_seed(
         resource=resource,
         pool=pool_name,
         volume=volume,
-        instance_id=pulumi.Output.secret(rendered.instance_id),
-        on_change=config.on_change,
+        instance_id=pulumi.Output.secret(iid),
+        on_change=on_change,
     )
+
+
+def _rendered(
+    config: CloudInitConfig, vm_name: str, hostname: str
+) -> tuple[RenderedSeed, OnChange]:
+    try:
+        return render_seed(config, vm_name, hostname), config.on_change
+    except ValueError as err:
+        raise ValueError(f"cloud-init seed of VM {vm_name!r}: {err}") from None
+
+
+def _validated(raw: object, vm: str) -> CloudInitConfig:
+    """A cloud-init config that arrived as an `Output`, checked once known; the message
+    names the VM and the field, never the value (it may be secret)."""
+    if isinstance(raw, CloudInitConfig):
+        return raw
+    try:
+        return CloudInitConfig.model_validate(raw)
+    except ValidationError as err:
+        lines = "; ".join(f"cloudInit.{line}" for line in error_lines(err))
+        raise ComponentArgumentError(f"VirtualMachine {vm!r}: {lines}") from None
