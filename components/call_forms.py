@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidatorFunctionWrapHandler
 
 from components.config.errors import ComponentArgumentError, component_error, error_lines
 
@@ -113,3 +113,10 @@ def fields_of(model: BaseModel, *exclude: str) -> dict[str, Any]:
     if not isinstance(model, BaseModel):
         raise TypeError(f"expected a settings model, got {model!r}")
     return {k: getattr(model, k) for k in type(model).model_fields if k not in exclude}
+
+
+def later_if_output(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    """For an args field that may be an `Output` (`WrapValidator(later_if_output)`): an
+    `Output` passes as it is and is checked inside `apply` by the component; anything else is
+    checked now."""
+    return value if isinstance(value, pulumi.Output) else handler(value)

@@ -11,9 +11,16 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_args, overload
 
 import pulumi
-from pydantic import Field, InstanceOf, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import Field, InstanceOf, WrapValidator
 
-from components.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
+from components.call_forms import (
+    ARGS_CONFIG,
+    ArgsModel,
+    call_form,
+    fields_of,
+    later_if_output,
+    validated,
+)
 from components.child_options import child_options
 from components.cloud_init.config import CloudInitConfig
 from components.cloud_init.seed import make_seed, seed_volume_name
@@ -126,13 +133,8 @@ def _ipv4(where: str, value: str | ipaddress.IPv4Address) -> ipaddress.IPv4Addre
         raise ComponentArgumentError(f"{where}: ip: {value!r} is not an IPv4 address") from None
 
 
-def _later_if_output(value: object, handler: ValidatorFunctionWrapHandler) -> object:
-    """An `Output` is checked inside `apply` (see `make_seed`); anything else now."""
-    return value if isinstance(value, pulumi.Output) else handler(value)
-
-
 CloudInitOrLater = Annotated[
-    CloudInitConfig | pulumi.Output[Any] | None, WrapValidator(_later_if_output)
+    CloudInitConfig | pulumi.Output[Any] | None, WrapValidator(later_if_output)
 ]
 
 

@@ -124,3 +124,29 @@ def test_a_bad_cloud_init_output_names_the_vm_and_field_without_the_value():
     with pytest.raises(ValueError, match=r"VirtualMachine 'vm': cloudInit\.users\[0\]\.name") as e:
         run_program(lambda: _vm_with_cloud_init(bad))
     assert "hunter2!" not in str(e.value)
+
+
+def _bridged(bridge: object) -> None:
+    host = KvmHost("hv1", KvmHostArgs(uri="qemu:///system", domain_type="qemu"))
+    BridgedNetwork("lan", BridgedNetworkArgs(hosts=[host], bridge=bridge))
+
+
+def test_a_bridge_from_an_output_is_the_networks_bridge():
+    later = run_program(lambda: _bridged(pulumi.Output.from_input("br7")))
+    now = run_program(lambda: _bridged("br7"))
+    assert (
+        later.named("kvm:Network", "lan@hv1").inputs == now.named("kvm:Network", "lan@hv1").inputs
+    )
+    assert later.named("kvm:Network", "lan@hv1").inputs["bridgeName"] == "br7"
+
+
+def test_a_secret_bridge_stays_secret():
+    with recording_requests() as requests:
+        run_program(lambda: _bridged(pulumi.Output.secret("br7")))
+    network = next(r for r in requests if r.name == "lan@hv1")
+    assert has_secret(network.wire["bridgeName"])
+
+
+def test_a_bad_bridge_output_is_refused_naming_the_field():
+    with pytest.raises(ValueError, match=r"BridgedNetwork 'lan': bridge: .*not an interface name"):
+        run_program(lambda: _bridged(pulumi.Output.from_input(42)))
