@@ -4,7 +4,7 @@
 in `components/`.
 """
 
-from components.config.load import load_stack_config
+from components.config.load import load_stack_config, secret_sections
 from components.estate import build_estate, export_estate
 
-export_estate(build_estate(load_stack_config()))
+export_estate(build_estate(load_stack_config(), secret_sections()))

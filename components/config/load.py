@@ -79,6 +79,14 @@ def _value(raw: str) -> Any:
         return raw
 
 
+def secret_sections(config: pulumi.Config | None = None) -> frozenset[str]:
+    """The sections the stack sets as secrets (`pulumi config set --secret`, with or without
+    `--path`: Pulumi marks the whole key); their values are read as plain JSON, so the
+    components made from them register their resources' inputs as secrets."""
+    name = (config or pulumi.Config()).name
+    return frozenset(k for k in SECTIONS if runtime_config.is_config_secret(f"{name}:{k}"))
+
+
 def load_stack_config(config: pulumi.Config | None = None) -> StackConfig:
     """Read the sections from the current stack's Pulumi config and validate them."""
     config = config or pulumi.Config()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 import pulumi
-from pydantic import ValidationError
 
-from components.config.errors import ComponentArgumentError, component_error
+from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
+from components.base.child_options import child_options
+from components.config.errors import ComponentArgumentError
 from components.config.host_uri import connection_uri
 from components.config.naming import Owner, claim
 from components.config.stack import HostConfig
@@ -23,6 +24,7 @@ from components.hosts.inspection import (
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.reachability import mark_down, unreachable
 from components.providers.resources import LibvirtHostFacts
+from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.connection_uri import parse_host_uri
 from components.spec.names import default_libvirt_name
@@ -55,6 +57,23 @@ def host_probe() -> HostProbe | None:
     return _probe
 
 
+class KvmHostArgs(ArgsModel, HostConfig):
+    """KvmHost's arguments: the settings of a `hosts.<name>` entry."""
+
+    model_config = ARGS_CONFIG
+
+
+def _old_form(
+    name: str,
+    args: HostConfig | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+    **kwargs: Any,
+) -> tuple[KvmHostArgs, pulumi.ResourceOptions | None]:
+    """`KvmHost(name, HostConfig(...) | **settings, opts)`."""
+    fields = fields_of(args) if args is not None else kwargs
+    return validated("KvmHost", name, KvmHostArgs, fields), opts
+
+
 class KvmHost(pulumi.ComponentResource):
     """A KVM host reached through a libvirt URI.
 
@@ -72,17 +91,24 @@ class KvmHost(pulumi.ComponentResource):
     domain_type: str
     facts: pulumi.Output[dict[str, Any]]
 
+    @overload
+    def __init__(
+        self, name: str, args: KvmHostArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
         args: HostConfig | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
-        try:
-            config = args or HostConfig(**kwargs)
-        except ValidationError as err:
-            raise component_error("KvmHost", name, err) from None
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        config, opts = call_form(
+            "KvmHost", name, KvmHostArgs, _old_form, positional=args, keywords=kwargs
+        )
         owner = Owner("KvmHost", name)
         uri = connection_uri(config.uri, config.ssh)
         claim("resource", "", f"KvmHost {name}", owner)
@@ -116,14 +142,18 @@ class KvmHost(pulumi.ComponentResource):
             self._check_reachable(inspector)
         if config.domain_type == "auto" and _probe is not None and not config.down:
             self._check_domain_type(_probe)
-        facts_props = {
-            CONNECTION_KEY: self.uri,
-            "stackPrefix": default_libvirt_name(pulumi.get_stack(), ""),
-        }
+        facts_props = secret_inputs(
+            {
+                CONNECTION_KEY: self.uri,
+                "stackPrefix": default_libvirt_name(pulumi.get_stack(), ""),
+            },
+            secret=False,
+            host_secret=config.secret,
+        )
         self.facts_resource = LibvirtHostFacts(
             f"{name}-facts",
             facts_props,
-            pulumi.ResourceOptions(parent=self),
+            child_options(self, opts, facts_props),
         )
         self.facts = self.facts_resource.facts
         self.register_outputs(

@@ -8,20 +8,59 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
+from typing import Any, overload
 
 import pulumi
+from pydantic import Field, InstanceOf
 
+from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, validated
+from components.base.child_options import child_options
 from components.config.errors import ComponentArgumentError
-from components.config.naming import Owner, adopting, claim, libvirt_name
+from components.config.stack import PoolConfig
 from components.hosts.kvm_host import KvmHost
+from components.config.naming import Owner, adopting, claim, libvirt_name
 from components.providers.resources import LibvirtStoragePool
+from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
-from components.spec.text import check_absolute_path
+
+
+class StoragePoolArgs(ArgsModel, PoolConfig):
+    """StoragePool's arguments: the settings of a `pools.<name>` entry, with its hosts."""
+
+    model_config = ARGS_CONFIG
+
+    hosts: list[InstanceOf[KvmHost]] = Field(min_length=1)  # type: ignore[assignment]
+    """The hosts the pool is made on (the same libvirt name and path on each)."""
+
+
+def _old_form(
+    name: str,
+    hosts: Sequence[KvmHost],
+    path: str,
+    libvirt_name_override: str | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+    *,
+    adopt: bool = False,
+) -> tuple[StoragePoolArgs, pulumi.ResourceOptions | None]:
+    """`StoragePool(name, hosts, path, libvirt_name_override, opts, *, adopt)`."""
+    fields = {
+        "hosts": list(hosts),
+        "path": path,
+        "libvirt_name": libvirt_name_override,
+        "adopt": adopt,
+    }
+    return validated("StoragePool", name, StoragePoolArgs, fields), opts
 
 
 class StoragePool(pulumi.ComponentResource):
     """A `dir` pool at `path` on each host: built, started and autostarted."""
 
+    @overload
+    def __init__(
+        self, name: str, args: StoragePoolArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
@@ -31,16 +70,15 @@ class StoragePool(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         adopt: bool = False,
-    ) -> None:
-        """`adopt`: take over existing pools of this name instead of refusing them."""
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        config, opts = call_form(
+            "StoragePool", name, StoragePoolArgs, _old_form, positional=args, keywords=kwargs
+        )
         owner = Owner("StoragePool", name)
-        try:
-            check_absolute_path(path)
-        except ValueError as err:
-            raise ComponentArgumentError(f"{owner}: path: {err}") from None
-        if not hosts:
-            raise ComponentArgumentError(f"StoragePool {name!r}: needs at least one host")
-        pool_name = libvirt_name(name, libvirt_name_override)
+        hosts, path = config.hosts, str(config.path)
+        pool_name = libvirt_name(name, config.libvirt_name)
         claim("resource", "", f"StoragePool {name}", owner)
         for host in hosts:
             claim("storage pool", f"on host {host.host_name}", pool_name, owner)
@@ -50,16 +88,19 @@ class StoragePool(pulumi.ComponentResource):
         self.path = path
         self._instances: dict[str, LibvirtStoragePool] = {}
         for host in hosts:
-            self._instances[host.host_name] = LibvirtStoragePool(
-                f"{name}@{host.host_name}",
+            props = secret_inputs(
                 {
                     CONNECTION_KEY: host.uri,
                     "name": self.pool_name,
                     "path": path,
                     "shared": host.shares(path),
-                    **adopting(adopt),
+                    **adopting(config.adopt),
                 },
-                pulumi.ResourceOptions(parent=self),
+                secret=config.secret,
+                host_secret=host.config.secret,
+            )
+            self._instances[host.host_name] = LibvirtStoragePool(
+                f"{name}@{host.host_name}", props, child_options(self, opts, props)
             )
         self.register_outputs({"name": self.pool_name, "path": path})
 

@@ -8,22 +8,31 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Annotated, Any, get_args, overload
 
 import pulumi
-from pydantic import ValidationError
+from pydantic import Field, InstanceOf, WrapValidator
 
-from components.config.errors import ComponentArgumentError, component_error
-from components.config.machines import DataDiskConfig, SerialConsoleMode
-from components.config.naming import Owner, adopting, claim, derived_mac, libvirt_name, ownership
-from components.config.stack import TemplateSettings, VmSettings
-from components.hosts.kvm_host import KvmHost
+from components.base.call_forms import (
+    ARGS_CONFIG,
+    ArgsModel,
+    call_form,
+    fields_of,
+    later_if_output,
+    validated,
+)
+from components.base.child_options import child_options
 from components.machines.cloud_init.config import CloudInitConfig
 from components.machines.cloud_init.seed import make_seed, seed_volume_name
+from components.config.errors import ComponentArgumentError
+from components.config.machines import DataDiskConfig, SerialConsoleMode
+from components.config.stack import TemplateSettings, VmSettings
 from components.machines.generations import HOST_PACKAGES, profile_of, target_prefix
-from components.machines.vm_template import VmTemplate
+from components.hosts.kvm_host import KvmHost
+from components.config.naming import Owner, adopting, claim, derived_mac, libvirt_name, ownership
 from components.networks.base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
+from components.base.secret_inputs import secret_inputs
 from components.snapshots.policy import SnapshotPolicy, governed
 from components.spec.changes import CONNECTION_KEY
 from components.spec.domain import (
@@ -41,8 +50,22 @@ from components.spec.domain import (
 )
 from components.spec.limits import MAX_NICS, vm_size_problem
 from components.spec.text import check_mac
+from components.machines.vm_template import VmTemplate
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
+
+DOMAIN_INPUTS = {
+    "memory": "memoryMib",
+    "max_memory": "maxMemoryMib",
+    "nics": "interfaces",
+    "data_disks": "disks",
+    "existing_disks": "disks",
+    "host": CONNECTION_KEY,
+}
+"""`ignore_changes` on a VM names its arguments; these reach the domain under another name
+(the rest as their camelCase form, e.g. `vcpus`, `running`, `cloudInit`)."""
+ROOT_DISK_INPUTS = {"disk_size": "capacityBytes"}
+"""`ignore_changes=["disk_size"]` on a VM leaves its root disk's size as it is."""
 
 
 @dataclass(frozen=True)
@@ -50,11 +73,13 @@ class Nic:
     """A NIC on one of the stack's networks.
 
     `mac` is derived from project, stack, VM and NIC index when not given; `ip` (on a nat,
-    isolated or routed network) becomes a DHCP reservation for this NIC on the network.
+    isolated or routed network) becomes a DHCP reservation for this NIC on the network. `ip`
+    may be an `Output` (another resource's or stack's address): it is checked when known,
+    and two NICs cannot be told apart by it before then.
     """
 
     network: HostNetwork
-    ip: str | ipaddress.IPv4Address | None = None
+    ip: str | ipaddress.IPv4Address | pulumi.Output[str] | None = None
     mac: str | None = None
     model: NicModel | None = None
     """Default: the generation's (e1000 for gen1, virtio for gen2)."""
@@ -74,29 +99,99 @@ class Nic:
             raise ComponentArgumentError(
                 f"{where}: model: {self.model!r} is not one of {', '.join(get_args(NicModel))}"
             )
-        if self.ip is not None:
-            try:
-                ipaddress.IPv4Address(str(self.ip))
-            except ValueError:
-                raise ComponentArgumentError(
-                    f"{where}: ip: {self.ip!r} is not an IPv4 address"
-                ) from None
+        if self.ip is not None and not isinstance(self.ip, pulumi.Output):
+            _ipv4(where, self.ip)
 
     def fixed_ip(self, vm: str) -> ipaddress.IPv4Address | None:
-        """The fixed IP as an address; raise naming the VM when it is not one."""
+        """The fixed IP as an address (None when there is none or it is an `Output`)."""
+        if self.ip is None or isinstance(self.ip, pulumi.Output):
+            return None
+        return _ipv4(f"VirtualMachine {vm!r}: NIC", self.ip)
+
+    def ip_input(self, vm: str) -> pulumi.Output[str] | None:
+        """The reservation's `ip` input: a known IP, or an `Output` checked (naming the VM,
+        the network and the value) once it is known."""
         if self.ip is None:
             return None
-        try:
-            return ipaddress.IPv4Address(str(self.ip))
-        except ValueError:
-            raise ComponentArgumentError(
-                f"VirtualMachine {vm!r}: NIC ip {self.ip!r} is not an IPv4 address"
-            ) from None
+        network = self.network
+        where = f"VirtualMachine {vm!r}: NIC on network {network.logical_name!r}"
+        if not network.manages_addresses:  # a known IP was refused by `attach` already
+            network.check_fixed_ip(where, ipaddress.IPv4Address("0.0.0.0"))
+
+        def checked(value: object) -> str:
+            ip = _ipv4(where, value)  # type: ignore[arg-type]
+            network.check_fixed_ip(where, ip)
+            return str(ip)
+
+        return pulumi.Output.from_input(self.ip).apply(checked)
+
+
+def _ipv4(where: str, value: str | ipaddress.IPv4Address) -> ipaddress.IPv4Address:
+    try:
+        return ipaddress.IPv4Address(str(value))
+    except ValueError:
+        raise ComponentArgumentError(f"{where}: ip: {value!r} is not an IPv4 address") from None
+
+
+CloudInitOrLater = Annotated[
+    CloudInitConfig | pulumi.Output[Any] | None, WrapValidator(later_if_output)
+]
+
+
+class VirtualMachineArgs(ArgsModel, VmSettings):
+    """VirtualMachine's arguments: the settings of a `vms[i]` entry, with the components it
+    is made from and placed on."""
+
+    model_config = ARGS_CONFIG
+
+    template: InstanceOf[VmTemplate]
+    """The template it is cloned from (its settings are the defaults of the VM's)."""
+    host: InstanceOf[KvmHost]
+    """The host it runs on; another host migrates it."""
+    nics: list[InstanceOf[Nic]] = Field(default_factory=list)
+    snapshot_policy: InstanceOf[SnapshotPolicy] | None = None
+    retain_data_disks: bool = False
+    """The default of each data disk's `retainOnDelete` (the stack file's
+    `defaults.retainDataDisks`)."""
+    cloud_init: CloudInitOrLater = None  # type: ignore[assignment]
+    """Its own cloud-init (default: the template's); may be an `Output` of the settings
+    (e.g. a secret from another stack), checked once known."""
+
+
+def _old_form(
+    name: str,
+    template: VmTemplate,
+    host: KvmHost,
+    nics: list[Nic] | None = None,
+    *,
+    args: VmSettings | None = None,
+    snapshot_policy: SnapshotPolicy | None = None,
+    retain_data_disks: bool = False,
+    opts: pulumi.ResourceOptions | None = None,
+    **kwargs: Any,
+) -> tuple[VirtualMachineArgs, pulumi.ResourceOptions | None]:
+    """`VirtualMachine(name, template, host, nics, *, args, snapshot_policy,
+    retain_data_disks, opts, **settings)`."""
+    fields = {
+        **(fields_of(args) if args is not None else kwargs),
+        "template": template,
+        "host": host,
+        "nics": nics or [],
+        "snapshot_policy": snapshot_policy,
+        "retain_data_disks": retain_data_disks,
+    }
+    return validated("VirtualMachine", name, VirtualMachineArgs, fields), opts
 
 
 class VirtualMachine(pulumi.ComponentResource):
     """A VM on one host, cloned from a template, with per-VM overrides."""
 
+    @overload
+    def __init__(
+        self, name: str, args: VirtualMachineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
@@ -109,12 +204,16 @@ class VirtualMachine(pulumi.ComponentResource):
         retain_data_disks: bool = False,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
-        try:
-            settings = args or VmSettings.model_validate(kwargs)
-        except ValidationError as err:
-            raise component_error("VirtualMachine", name, err) from None
-        nics = nics or []
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        settings, opts = call_form(
+            "VirtualMachine", name, VirtualMachineArgs, _old_form, positional=args, keywords=kwargs
+        )
+        template, host, nics = settings.template, settings.host, list(settings.nics)
+        snapshot_policy, retain_data_disks = settings.snapshot_policy, settings.retain_data_disks
+        secret = settings.secret or template.settings.secret
+        host_secret = host.config.secret
         owner = Owner("VirtualMachine", name)
         if len(nics) > MAX_NICS:
             raise ComponentArgumentError(
@@ -141,7 +240,6 @@ class VirtualMachine(pulumi.ComponentResource):
         for nic, interface, ip in zip(nics, spec.interfaces, fixed, strict=True):
             nic.network.attach(name, str(interface.mac), ip)
         super().__init__("kvm:index:VirtualMachine", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         base = template.base_volume(host)
         image = template.settings.image
         root_props: dict[str, Any] = {
@@ -158,10 +256,13 @@ class VirtualMachine(pulumi.ComponentResource):
             "shared": host.shares(template.pool.path),
             **adopting(settings.adopt),
         }
-        self.root_disk = LibvirtVolume(f"{name}-root", root_props, child)
-        self.data_disks = [
-            LibvirtVolume(
-                f"{name}-{disk.name}",
+        root_props = secret_inputs(root_props, secret=secret, host_secret=host_secret)
+        self.root_disk = LibvirtVolume(
+            f"{name}-root", root_props, child_options(self, opts, root_props, ROOT_DISK_INPUTS)
+        )
+        self.data_disks = []
+        for disk in settings.data_disks:
+            disk_props = secret_inputs(
                 {
                     CONNECTION_KEY: host.uri,
                     "name": data_disk_volume(name, settings, disk),
@@ -171,36 +272,47 @@ class VirtualMachine(pulumi.ComponentResource):
                     "shared": host.shares(template.pool.path),
                     **adopting(settings.adopt),
                 },
-                pulumi.ResourceOptions(
-                    parent=self,
-                    depends_on=[template.pool.on(host)],
-                    retain_on_delete=(
-                        retain_data_disks
-                        if disk.retain_on_delete is None
-                        else disk.retain_on_delete
-                    ),
-                ),
+                secret=secret,
+                host_secret=host_secret,
             )
-            for disk in settings.data_disks
-        ]
-        self.reservations = [
-            LibvirtDhcpReservation(
-                f"{name}-nic{index}",
+            retain = retain_data_disks if disk.retain_on_delete is None else disk.retain_on_delete
+            self.data_disks.append(
+                LibvirtVolume(
+                    f"{name}-{disk.name}",
+                    disk_props,
+                    child_options(
+                        self,
+                        opts,
+                        disk_props,
+                        depends_on=[template.pool.on(host)],
+                        retain_on_delete=retain,
+                    ),
+                )
+            )
+        self.reservations = []
+        for index, (nic, interface) in enumerate(zip(nics, spec.interfaces, strict=True)):
+            reserved = nic.ip_input(name)
+            if reserved is None:
+                continue
+            lease = secret_inputs(
                 {
                     CONNECTION_KEY: host.uri,
                     "network": nic.network.network_name,
                     "networkUuid": nic.network.uuid_on(host),
                     "mac": interface.mac,
-                    "ip": str(ip),
+                    "ip": reserved,
                     "name": name,
                 },
-                pulumi.ResourceOptions(parent=self, depends_on=[networks[index]]),
+                secret=secret,
+                host_secret=host_secret,
             )
-            for index, (nic, interface, ip) in enumerate(
-                zip(nics, spec.interfaces, fixed, strict=True)
+            self.reservations.append(
+                LibvirtDhcpReservation(
+                    f"{name}-nic{index}",
+                    lease,
+                    child_options(self, opts, lease, depends_on=[networks[index]]),
+                )
             )
-            if ip is not None
-        ]
         domain_props: dict[str, Any] = {
             CONNECTION_KEY: host.uri,
             **with_secrets(spec),
@@ -219,17 +331,24 @@ class VirtualMachine(pulumi.ComponentResource):
                 parent=self,
                 depends_on=[template.pool.on(host)],
                 adopt=settings.adopt,
+                opts=opts,
+                secret=secret,
+                host_secret=host_secret,
             )
             domain_props["cloudInit"] = {
                 "instanceId": seed.instance_id,
                 "onChange": seed.on_change,
             }
             seeds.append(seed.resource)
+        domain_props = secret_inputs(domain_props, secret=secret, host_secret=host_secret)
         self.domain = LibvirtDomain(
             name,
             domain_props,
-            pulumi.ResourceOptions(
-                parent=self,
+            child_options(
+                self,
+                opts,
+                domain_props,
+                DOMAIN_INPUTS,
                 depends_on=[
                     self.root_disk,
                     *self.data_disks,
@@ -243,7 +362,9 @@ class VirtualMachine(pulumi.ComponentResource):
         self.domain.pending_restart.apply(lambda pending: self._say_pending(name, pending))
         self.generation = machine.generation
         self.mac_addresses = [i.mac for i in spec.interfaces]
-        self.ip_addresses = [str(ip) for ip in fixed if ip is not None]
+        self.ip_addresses = [str(ip) for ip in fixed if ip is not None] + [
+            nic.ip for nic in nics if isinstance(nic.ip, pulumi.Output)
+        ]
         self.host = host
         self.register_outputs(
             {
@@ -400,7 +521,9 @@ def root_volume(vm: str, settings: VmSettings) -> str:
     return libvirt_name(vm, settings.libvirt_name, suffix="-root.qcow2")
 
 
-def cloud_init_of(template: VmTemplate, settings: VmSettings) -> CloudInitConfig | None:
+def cloud_init_of(
+    template: VmTemplate, settings: VmSettings
+) -> CloudInitConfig | pulumi.Output[Any] | None:
     """The VM's cloud-init: its own, else its template's, else none."""
     return settings.cloud_init or template.settings.cloud_init
 

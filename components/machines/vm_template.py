@@ -9,19 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
-from pydantic import ValidationError
+from pydantic import InstanceOf
 
-from components.config.errors import ComponentArgumentError, component_error
-from components.config.naming import Owner, claim, libvirt_name
+from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
+from components.base.child_options import child_options
+from components.config.errors import ComponentArgumentError
 from components.config.stack import ImageConfig, TemplateSettings
 from components.hosts.inspection import environment_checks_enabled
 from components.hosts.kvm_host import KvmHost
-from components.hosts.storage_pool import StoragePool
+from components.config.naming import Owner, claim, libvirt_name
 from components.providers.resources import LibvirtVolume
+from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
+from components.hosts.storage_pool import StoragePool
 
 if TYPE_CHECKING:
     from components.machines.virtual_machine import Nic, VirtualMachine
@@ -37,9 +40,36 @@ def image_version(image: ImageConfig) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
+class VmTemplateArgs(ArgsModel, TemplateSettings):
+    """VmTemplate's arguments: the settings of a `templates.<name>` entry, with its pool."""
+
+    model_config = ARGS_CONFIG
+
+    pool: InstanceOf[StoragePool]
+    """The pool the template's base images are imported into (on each host that needs one)."""
+
+
+def _old_form(
+    name: str,
+    pool: StoragePool,
+    args: TemplateSettings | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+    **kwargs: Any,
+) -> tuple[VmTemplateArgs, pulumi.ResourceOptions | None]:
+    """`VmTemplate(name, pool, TemplateSettings(...) | **settings, opts)`."""
+    fields = fields_of(args) if args is not None else kwargs
+    return validated("VmTemplate", name, VmTemplateArgs, {**fields, "pool": pool}), opts
+
+
 class VmTemplate(pulumi.ComponentResource):
     """Image + machine profile (memory, vCPUs, disk size, machine type, boot)."""
 
+    @overload
+    def __init__(
+        self, name: str, args: VmTemplateArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
@@ -47,11 +77,12 @@ class VmTemplate(pulumi.ComponentResource):
         args: TemplateSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
-        try:
-            self.settings = args or TemplateSettings.model_validate(kwargs)
-        except ValidationError as err:
-            raise component_error("VmTemplate", name, err) from None
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.settings, opts = call_form(
+            "VmTemplate", name, VmTemplateArgs, _old_form, positional=args, keywords=kwargs
+        )
         for index, image in enumerate([self.settings.image, *self.settings.retained_images]):
             where = "image" if index == 0 else f"retainedImages[{index - 1}]"
             local = image.path is not None and environment_checks_enabled()
@@ -64,9 +95,16 @@ class VmTemplate(pulumi.ComponentResource):
         claim("resource", "", f"VmTemplate {name}", self._owner)
         super().__init__("kvm:index:VmTemplate", name, None, opts)
         self.template_name = name
-        self.pool = pool
+        self.pool = self.settings.pool
+        self._opts = opts
         self.base_volume_name = self._base_name(self.settings.image)
         self._bases: dict[str, LibvirtVolume] = {}
+        self._register()
+
+    def _register(self) -> None:
+        """Register the outputs, again after each base-volume child is made: base volumes
+        are imported on first use (by a VM on that host), so the last registration comes
+        after the last child."""
         self.register_outputs(
             {"baseVolume": self.base_volume_name, "generation": self.settings.generation}
         )
@@ -86,6 +124,7 @@ class VmTemplate(pulumi.ComponentResource):
             retained = [self._import(host, i, key) for i in self.settings.retained_images]
             self._bases[key] = self._import(host, self.settings.image, key)
             self.retained_bases = retained
+            self._register()
         return self._bases[key]
 
     def _import(self, host: KvmHost, image: ImageConfig, place: str) -> LibvirtVolume:
@@ -109,10 +148,11 @@ class VmTemplate(pulumi.ComponentResource):
         else:
             source = {"path": image.path, "url": image.url, "sha256": image.sha256}
             props["source"] = {k: v for k, v in source.items() if v is not None}
+        props = secret_inputs(props, secret=self.settings.secret, host_secret=host.config.secret)
         return LibvirtVolume(
             f"{self.template_name}-{image_version(image)}@{place}",
             props,
-            pulumi.ResourceOptions(parent=self, depends_on=[pool]),
+            child_options(self, self._opts, props, depends_on=[pool]),
         )
 
     def instantiate(
@@ -124,6 +164,9 @@ class VmTemplate(pulumi.ComponentResource):
         **settings: Any,
     ) -> VirtualMachine:
         """A VM from this template on `host` (settings override the template's)."""
-        from components.machines.virtual_machine import VirtualMachine
+        from components.machines.virtual_machine import VirtualMachine, VirtualMachineArgs
 
-        return VirtualMachine(name, template=self, host=host, nics=nics, opts=opts, **settings)
+        fields = {**settings, "template": self, "host": host, "nics": nics or []}
+        return VirtualMachine(
+            name, validated("VirtualMachine", name, VirtualMachineArgs, fields), opts
+        )

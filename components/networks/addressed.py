@@ -8,18 +8,20 @@ traffic leaves the network, so they share this class.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import pulumi
-from pydantic import ValidationError
 
-from components.config.errors import ComponentArgumentError, component_error
-from components.config.naming import adopting, libvirt_name, ownership
+from components.base.call_forms import call_form, fields_of, validated
+from components.base.child_options import child_options
+from components.config.errors import ComponentArgumentError
 from components.config.networks import IpNetworkConfig, RoutedNetworkConfig
 from components.hosts.inspection import LiveNetwork
 from components.hosts.kvm_host import KvmHost
-from components.networks.base import HostNetwork, inspect_host
+from components.config.naming import adopting, libvirt_name, ownership
+from components.networks.base import HostNetwork, OnHosts, inspect_host
 from components.providers.resources import LibvirtNetwork
+from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.network import (
     DhcpHost,
@@ -81,13 +83,24 @@ def addressed_network_spec(
     )
 
 
+class AddressedArgs(OnHosts, IpNetworkConfig):
+    """What the args of NatNetwork, IsolatedNetwork and RoutedNetwork share."""
+
+
 class AddressedNetwork(HostNetwork):
     """Base of NatNetwork, IsolatedNetwork and RoutedNetwork."""
 
-    config_type: ClassVar[type[IpNetworkConfig]]
+    args_type: ClassVar[type[AddressedArgs]]
+    """The kind's args class: its config model with the hosts as components."""
     forward_mode: ClassVar[str | None]
     type_token: ClassVar[str]
 
+    @overload
+    def __init__(
+        self, name: str, args: AddressedArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
@@ -95,12 +108,24 @@ class AddressedNetwork(HostNetwork):
         args: IpNetworkConfig | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         kind = self.type_token.rsplit(":", 1)[-1]
-        try:
-            config = args or self.config_type.model_validate(kwargs)
-        except ValidationError as err:
-            raise component_error(kind, name, err) from None
+        args_type = self.args_type
+
+        def old_form(
+            name: str,
+            hosts: Sequence[KvmHost],
+            args: IpNetworkConfig | None = None,
+            opts: pulumi.ResourceOptions | None = None,
+            **settings: Any,
+        ) -> tuple[AddressedArgs, pulumi.ResourceOptions | None]:
+            fields = fields_of(args, "hosts") if args is not None else settings
+            return validated(kind, name, args_type, {**fields, "hosts": list(hosts)}), opts
+
+        config, opts = call_form(kind, name, args_type, old_form, positional=args, keywords=kwargs)
+        hosts: list[KvmHost] = config.hosts
         super().__init__(
             self.type_token, name, hosts, libvirt_name(name, config.libvirt_name), opts
         )
@@ -113,10 +138,13 @@ class AddressedNetwork(HostNetwork):
         props = spec.model_dump(by_alias=True, exclude_none=True)
         for host in hosts:
             self._check_overlaps(kind, host)
-            self._instances[host.host_name] = LibvirtNetwork(
-                f"{name}@{host.host_name}",
+            inputs = secret_inputs(
                 {CONNECTION_KEY: host.uri, **props, **adopting(config.adopt)},
-                pulumi.ResourceOptions(parent=self),
+                secret=config.secret,
+                host_secret=host.config.secret,
+            )
+            self._instances[host.host_name] = LibvirtNetwork(
+                f"{name}@{host.host_name}", inputs, child_options(self, opts, inputs)
             )
         self.register_outputs({"name": self.network_name, "subnet": str(config.subnet)})
 

@@ -13,13 +13,24 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import pulumi
+from pydantic import Field, InstanceOf
 
+from components.base.call_forms import ARGS_CONFIG, ArgsModel
 from components.config.errors import ComponentArgumentError
 from components.config.naming import Owner, claim
 from components.hosts.inspection import HostInspector, host_inspector
 from components.hosts.kvm_host import KvmHost
 
 T = TypeVar("T")
+
+
+class OnHosts(ArgsModel):
+    """The `hosts` of a network's args: the host components it is made on."""
+
+    model_config = ARGS_CONFIG
+
+    hosts: list[InstanceOf[KvmHost]] = Field(min_length=1)
+    """The hosts the network is made on (the same libvirt name on each)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,20 @@ class HostNetwork(pulumi.ComponentResource):
         """Fixed IPs already taken on this network, and by what."""
         return dict(self._reserved)
 
+    def check_fixed_ip(self, where: str, ip: ipaddress.IPv4Address) -> None:
+        """Raise (prefixed by `where`) unless `ip` can be a guest's fixed IP here."""
+        if self.subnet is None or self.gateway is None:
+            raise ComponentArgumentError(
+                f"{where}: a fixed IP needs a network whose DHCP libvirt runs (nat, "
+                f"isolated or routed); {self.logical_name!r} is {self.kind}"
+            )
+        from components.config.networks import check_fixed_ip
+
+        try:
+            check_fixed_ip("ip", ip, self.subnet, self.gateway)
+        except ValueError as err:
+            raise ComponentArgumentError(f"{where}: {err}") from None
+
     def attach(self, vm: str, mac: str, ip: ipaddress.IPv4Address | None) -> None:
         """Record a VM's NIC; raise (naming both users) on a reused MAC or fixed IP."""
         where = f"VirtualMachine {vm!r}: NIC on network {self.logical_name!r}"
@@ -106,17 +131,7 @@ class HostNetwork(pulumi.ComponentResource):
             if nic.mac == mac:
                 raise ComponentArgumentError(f"{where}: MAC {mac} is already used by VM {nic.vm!r}")
         if ip is not None:
-            if self.subnet is None or self.gateway is None:
-                raise ComponentArgumentError(
-                    f"{where}: a fixed IP needs a network whose DHCP libvirt runs (nat, "
-                    f"isolated or routed); {self.logical_name!r} is {self.kind}"
-                )
-            from components.config.networks import check_fixed_ip
-
-            try:
-                check_fixed_ip("ip", ip, self.subnet, self.gateway)
-            except ValueError as err:
-                raise ComponentArgumentError(f"{where}: {err}") from None
+            self.check_fixed_ip(where, ip)
             if ip in self._reserved:
                 raise ComponentArgumentError(
                     f"{where}: ip {ip} is already used by {self._reserved[ip]}"

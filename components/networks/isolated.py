@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from components.networks.addressed import AddressedArgs, AddressedNetwork
 from components.config.networks import IsolatedNetworkConfig
-from components.networks.addressed import AddressedNetwork
+
+
+class IsolatedNetworkArgs(AddressedArgs, IsolatedNetworkConfig):
+    """IsolatedNetwork's arguments: the settings of a `networks.<name>` entry, with its hosts."""
 
 
 class IsolatedNetwork(AddressedNetwork):
     """A libvirt network without `<forward>`: a private segment, e.g. a backend network."""
 
     kind = "isolated"
-    config_type = IsolatedNetworkConfig
+    args_type = IsolatedNetworkArgs
     forward_mode = None
     type_token = "kvm:index:IsolatedNetwork"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from components.networks.addressed import AddressedArgs, AddressedNetwork
 from components.config.networks import RoutedNetworkConfig
-from components.networks.addressed import AddressedNetwork
+
+
+class RoutedNetworkArgs(AddressedArgs, RoutedNetworkConfig):
+    """RoutedNetwork's arguments: the settings of a `networks.<name>` entry, with its hosts."""
 
 
 class RoutedNetwork(AddressedNetwork):
@@ -13,6 +17,6 @@ class RoutedNetwork(AddressedNetwork):
     """
 
     kind = "routed"
-    config_type = RoutedNetworkConfig
+    args_type = RoutedNetworkArgs
     forward_mode = "route"
     type_token = "kvm:index:RoutedNetwork"

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
+from components.base.call_forms import ArgsModel
+from components.machines.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
 from components.config.host_uri import SshConfig
 from components.config.machines import CpuConfig, DataDiskConfig, GraphicsConfig, MigrationConfig
 from components.config.networks import (
@@ -28,18 +31,13 @@ from components.config.networks import (
     StaticLeaseConfig,
 )
 from components.config.stack import HostConfig, ImageConfig, TemplateSettings, VmSettings
-from components.hosts.kvm_host import KvmHost
-from components.hosts.storage_pool import StoragePool
-from components.machines.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
-from components.machines.virtual_machine import Nic, VirtualMachine
-from components.machines.vm_template import VmTemplate
-from components.networks.bridged import BridgedNetwork
-from components.networks.existing import ExistingNetwork
-from components.networks.isolated import IsolatedNetwork
-from components.networks.nat import NatNetwork
-from components.networks.routed import RoutedNetwork
-from components.snapshots.policy import SnapshotPolicy
-from components.snapshots.snapshot import Snapshot
+from components.networks.existing import ExistingNetwork, ExistingNetworkArgs
+from components.networks.isolated import IsolatedNetwork, IsolatedNetworkArgs
+from components.hosts.kvm_host import KvmHost, KvmHostArgs
+from components.networks.nat import NatNetwork, NatNetworkArgs
+from components.networks.routed import RoutedNetwork, RoutedNetworkArgs
+from components.snapshots.snapshot import Snapshot, SnapshotArgs
+from components.snapshots.policy import SnapshotPolicy, SnapshotPolicyArgs
 from components.spec.changes import (
     DOMAIN_RULES,
     NETWORK_REFERENCE_RULES,
@@ -52,6 +50,9 @@ from components.spec.changes import (
     Rule,
 )
 from components.spec.snapshot_policy import SnapshotPolicySettings
+from components.hosts.storage_pool import StoragePool, StoragePoolArgs
+from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
+from components.machines.vm_template import VmTemplate, VmTemplateArgs
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ _TEMPLATE_AND_VM: dict[str, Effectish] = {
 }
 
 EFFECTS: dict[type[BaseModel], Mapping[str, Effectish]] = {
+    ArgsModel: {
+        "secret": "inputs stored as secrets, nothing else changes (the stack file: "
+        "`pulumi config set --secret` on the section)"
+    },
     HostConfig: {
         "uri": "its VMs migrate; its pools, networks and volumes not on shared storage are "
         "replaced; another URI to the same libvirtd changes nothing",
@@ -171,7 +176,8 @@ EFFECTS: dict[type[BaseModel], Mapping[str, Effectish]] = {
 
 @dataclass(frozen=True)
 class Param:
-    """An explicit constructor parameter: its YAML key (if the stack file has one), effect."""
+    """An argument the stack file does not hold in the component's own section, or holds
+    elsewhere: its YAML key (None: Python only) and its effect."""
 
     yaml: str | None
     effect: Effectish
@@ -179,8 +185,9 @@ class Param:
 
 @dataclass(frozen=True)
 class Component:
-    """A component in the reference: its class, settings model, explicit parameters and
-    outputs (registered output name → what it holds)."""
+    """A component in the reference: its class, args class, the args fields that are not
+    settings (other components, Python-only choices) and outputs (registered output name →
+    what it holds)."""
 
     cls: type
     model: type[BaseModel] | None
@@ -188,19 +195,24 @@ class Component:
     outputs: Mapping[str, str]
     section: str = ""
     not_keywords: tuple[str, ...] = ()
-    """Model fields the component sets itself (a network's `kind`, its `hosts` as objects)."""
+    """Args fields the reference leaves out (a network's `kind`, set by its class)."""
 
 
-_NAME = Param(None, "replace (the logical name is the URN)")
-_OPTS = Param(None, "Pulumi resource options (`protect`, `retain_on_delete`, …)")
 _HOSTS = Param("hosts", "create / delete on the hosts added / removed")
-_ARGS = Param(None, "the settings as a model instead of keyword arguments")
+_NETWORK_PARAMS = {"hosts": _HOSTS}
+_SNAPSHOT_PYTHON_ONLY = {
+    "vm": Param(None, Via(SNAPSHOT_RULES, "domain")),
+    "snapshot_name": Param(None, Via(SNAPSHOT_RULES, "name")),
+    "mode": Param(None, Via(SNAPSHOT_RULES, "mode")),
+    "include_memory": Param(None, Via(SNAPSHOT_RULES, "includeMemory")),
+    "quiesce": Param(None, Via(SNAPSHOT_RULES, "quiesce")),
+}
 
 COMPONENTS: tuple[Component, ...] = (
     Component(
         KvmHost,
-        HostConfig,
-        {"name": _NAME, "args": _ARGS, "opts": _OPTS},
+        KvmHostArgs,
+        {},
         {
             "uri": "the URI every resource on the host connects with (SSH options included)",
             "domainType": "`kvm` or `qemu` (`auto` decided at preview)",
@@ -210,14 +222,12 @@ COMPONENTS: tuple[Component, ...] = (
     ),
     Component(
         StoragePool,
-        None,
+        StoragePoolArgs,
         {
-            "name": _NAME,
             "hosts": _HOSTS,
             "path": Param("path", Via(POOL_RULES, "path")),
-            "libvirt_name_override": Param("libvirtName", Via(POOL_RULES, "name")),
+            "libvirt_name": Param("libvirtName", Via(POOL_RULES, "name")),
             "adopt": Param("adopt", "checked at create only: take over an existing pool"),
-            "opts": _OPTS,
         },
         {"name": "the libvirt pool name", "path": "its directory"},
         "pools.<name>",
@@ -226,63 +236,54 @@ COMPONENTS: tuple[Component, ...] = (
         Component(
             cls,
             model,
-            {"name": _NAME, "hosts": _HOSTS, "args": _ARGS, "opts": _OPTS},
+            _NETWORK_PARAMS,
             {"name": "the libvirt network name", "subnet": "the IPv4 subnet"},
             f"networks.<name> (kind: {model.model_fields['kind'].default})",
-            ("hosts", "kind"),
+            ("kind",),
         )
         for cls, model in (
-            (NatNetwork, NatNetworkConfig),
-            (IsolatedNetwork, IsolatedNetworkConfig),
-            (RoutedNetwork, RoutedNetworkConfig),
+            (NatNetwork, NatNetworkArgs),
+            (IsolatedNetwork, IsolatedNetworkArgs),
+            (RoutedNetwork, RoutedNetworkArgs),
         )
     ),
     Component(
         BridgedNetwork,
-        BridgedNetworkConfig,
-        {"name": _NAME, "hosts": _HOSTS, "args": _ARGS, "opts": _OPTS},
+        BridgedNetworkArgs,
+        _NETWORK_PARAMS,
         {"name": "the libvirt network name", "uplink": "the host bridge or NIC"},
         "networks.<name> (kind: bridged)",
-        ("hosts", "kind"),
+        ("kind",),
     ),
     Component(
         ExistingNetwork,
-        None,
+        ExistingNetworkArgs,
         {
-            "name": _NAME,
             "hosts": _HOSTS,
-            "network_name": Param("name", Via(NETWORK_REFERENCE_RULES, "name", "the reference")),
-            "opts": _OPTS,
+            "name": Param("name", Via(NETWORK_REFERENCE_RULES, "name", "the reference")),
         },
         {"name": "the libvirt network name"},
         "networks.<name> (kind: existing)",
+        ("kind", "libvirt_name", "adopt"),
     ),
     Component(
         VmTemplate,
-        TemplateSettings,
-        {
-            "name": Param(None, "new base volume name (a create)"),
-            "pool": Param("pool", "new base volumes in that pool"),
-            "args": _ARGS,
-            "opts": _OPTS,
-        },
+        VmTemplateArgs,
+        {"pool": Param("pool", "new base volumes in that pool")},
         {"baseVolume": "the current image's base volume name", "generation": "gen1 or gen2"},
         "templates.<name>",
     ),
     Component(
         VirtualMachine,
-        VmSettings,
+        VirtualMachineArgs,
         {
-            "name": _NAME,
             "template": Param("template", "as the template's settings that differ"),
             "host": Param("host", Via(DOMAIN_RULES, "connectionUri")),
             "nics": Param("nics", Via(DOMAIN_RULES, "interfaces")),
-            "args": _ARGS,
             "snapshot_policy": Param("snapshotPolicy", Via(DOMAIN_RULES, "snapshotPolicy")),
             "retain_data_disks": Param(
                 "defaults.retainDataDisks", "resource option of the data disks (no change)"
             ),
-            "opts": _OPTS,
         },
         {
             "name": "the libvirt domain name",
@@ -309,12 +310,8 @@ COMPONENTS: tuple[Component, ...] = (
     ),
     Component(
         SnapshotPolicy,
-        SnapshotPolicySettings,
-        {
-            "name": Param(None, "the name in each governed VM's metadata"),
-            "args": _ARGS,
-            "opts": _OPTS,
-        },
+        SnapshotPolicyArgs,
+        {},
         {
             "name": "the policy name",
             **{
@@ -326,16 +323,8 @@ COMPONENTS: tuple[Component, ...] = (
     ),
     Component(
         Snapshot,
-        None,
-        {
-            "name": _NAME,
-            "vm": Param(None, Via(SNAPSHOT_RULES, "domain")),
-            "snapshot_name": Param(None, Via(SNAPSHOT_RULES, "name")),
-            "mode": Param(None, Via(SNAPSHOT_RULES, "mode")),
-            "include_memory": Param(None, Via(SNAPSHOT_RULES, "includeMemory")),
-            "quiesce": Param(None, Via(SNAPSHOT_RULES, "quiesce")),
-            "opts": _OPTS,
-        },
+        SnapshotArgs,
+        _SNAPSHOT_PYTHON_ONLY,
         {
             "name": "the libvirt snapshot name",
             "vm": "the domain's libvirt name",
@@ -344,6 +333,28 @@ COMPONENTS: tuple[Component, ...] = (
         "(Python only)",
     ),
 )
+
+CONSTRUCTOR: Mapping[str, str] = {
+    "name": "replace (the logical name is the URN)",
+    "args": "the arguments below, as the component's args class",
+    "opts": "Pulumi resource options; `protect`, `retain_on_delete`, `custom_timeouts`, "
+    "`ignore_changes`, `depends_on`, providers and `aliases` reach its children",
+}
+"""The three constructor arguments every component takes, and what each is."""
+
+
+NO_YAML_KEY = frozenset({"secret"})
+"""Args fields the stack file sets otherwise than by a key of the section."""
+
+
+def effects_of(model: type[BaseModel]) -> dict[str, Effectish]:
+    """The effect of each settings field of an args class, from the config models it
+    extends (the stack file's sections)."""
+    found: dict[str, Effectish] = {}
+    for base in reversed(model.__mro__):
+        found.update(EFFECTS.get(base, {}))
+    return found
+
 
 NESTED: tuple[type[BaseModel], ...] = (
     SshConfig,

@@ -1,8 +1,9 @@
 """SnapshotPolicy: scheduled snapshots with retention, and snapshots before risky changes.
 
-    nightly = SnapshotPolicy("nightly", schedule="daily at 02:00", keep_last=3, keep_daily=7,
-                             keep_weekly=4, keep_monthly=6, before_change=True)
-    VirtualMachine("db-1", template=debian, host=hv1, snapshot_policy=nightly)
+    nightly = SnapshotPolicy("nightly", SnapshotPolicyArgs(schedule="daily at 02:00",
+                             keep_last=3, keep_daily=7, before_change=True))
+    VirtualMachine("db-1", VirtualMachineArgs(template=debian, host=hv1,
+                                              snapshot_policy=nightly))
 
 The policy makes no libvirt object of its own: it is written into each governed domain's
 `<metadata>` (see `components.spec.snapshot_policy`), where the domain provider finds it for
@@ -13,29 +14,55 @@ keep_* 0, include_memory with mode disk-only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import pulumi
 from pydantic import ValidationError
 
+from components.base.call_forms import ArgsModel, call_form, fields_of, validated
 from components.config.errors import component_error
 from components.spec.domain import DomainSpec
 from components.spec.snapshot_policy import SnapshotPolicySettings, SnapshotPolicySpec
 
 
+class SnapshotPolicyArgs(ArgsModel, SnapshotPolicySettings):
+    """SnapshotPolicy's arguments: the settings of a `snapshotPolicies.<name>` entry."""
+
+
+def _old_form(
+    name: str,
+    args: SnapshotPolicySettings | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+    **kwargs: Any,
+) -> tuple[SnapshotPolicyArgs, pulumi.ResourceOptions | None]:
+    """`SnapshotPolicy(name, SnapshotPolicySettings(...) | **settings, opts)`."""
+    fields = fields_of(args) if args is not None else kwargs
+    return validated("SnapshotPolicy", name, SnapshotPolicyArgs, fields), opts
+
+
 class SnapshotPolicy(pulumi.ComponentResource):
     """A named snapshot policy; pass it to the VMs it governs (`snapshot_policy=`)."""
 
+    @overload
+    def __init__(
+        self, name: str, args: SnapshotPolicyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
         args: SnapshotPolicySettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
-    ) -> None:
+    ) -> None: ...
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        settings, opts = call_form(
+            "SnapshotPolicy", name, SnapshotPolicyArgs, _old_form, positional=args, keywords=kwargs
+        )
         try:
-            settings = args or SnapshotPolicySettings.model_validate(kwargs)
-            self.spec = SnapshotPolicySpec(name=name, **settings.model_dump())
+            self.spec = SnapshotPolicySpec(name=name, **fields_of(settings, "secret"))
         except ValidationError as err:
             raise component_error("SnapshotPolicy", name, err) from None
         super().__init__("kvm:index:SnapshotPolicy", name, None, opts)

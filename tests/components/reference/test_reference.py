@@ -98,7 +98,7 @@ def test_a_settings_field_without_an_effect_stops_the_generator(monkeypatch):
         k: v for k, v in effects[catalog.HostConfig].items() if k != "maintenance"
     }
     monkeypatch.setattr(catalog, "EFFECTS", effects)
-    with pytest.raises(ValueError, match=r"HostConfig.maintenance: no update effect"):
+    with pytest.raises(ValueError, match=r"KvmHostArgs.maintenance: no update effect"):
         markdown.reference()
 
 
