@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
 from components.base.call_forms import fields_of
 from components.config.networks import (
     BridgedNetworkConfig,
@@ -21,18 +20,19 @@ from components.config.networks import (
     RoutedNetworkConfig,
 )
 from components.config.stack import StackConfig
-from components.networks.existing import ExistingNetwork, ExistingNetworkArgs
-from components.networks.isolated import IsolatedNetwork, IsolatedNetworkArgs
 from components.hosts.kvm_host import KvmHost, KvmHostArgs
 from components.hosts.move_notices import announce_moves
-from components.networks.nat import NatNetwork, NatNetworkArgs
-from components.networks.base import HostNetwork
 from components.hosts.placement import place_vms
-from components.networks.routed import RoutedNetwork, RoutedNetworkArgs
-from components.snapshots.policy import SnapshotPolicy, SnapshotPolicyArgs
 from components.hosts.storage_pool import StoragePool, StoragePoolArgs
 from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
 from components.machines.vm_template import VmTemplate, VmTemplateArgs
+from components.networks.base import HostNetwork
+from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
+from components.networks.existing import ExistingNetwork, ExistingNetworkArgs
+from components.networks.isolated import IsolatedNetwork, IsolatedNetworkArgs
+from components.networks.nat import NatNetwork, NatNetworkArgs
+from components.networks.routed import RoutedNetwork, RoutedNetworkArgs
+from components.snapshots.policy import SnapshotPolicy, SnapshotPolicyArgs
 
 
 @dataclass

@@ -9,6 +9,7 @@ import pulumi
 
 from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
 from components.base.child_options import child_options
+from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
 from components.config.host_uri import connection_uri
 from components.config.naming import Owner, claim
@@ -24,7 +25,6 @@ from components.hosts.inspection import (
 from components.providers.host_facts import DomainTypeChoice, detect_domain_type
 from components.providers.reachability import mark_down, unreachable
 from components.providers.resources import LibvirtHostFacts
-from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.connection_uri import parse_host_uri
 from components.spec.names import default_libvirt_name

@@ -15,12 +15,12 @@ from pydantic import Field, InstanceOf
 
 from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, validated
 from components.base.child_options import child_options
+from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
+from components.config.naming import Owner, adopting, claim, libvirt_name
 from components.config.stack import PoolConfig
 from components.hosts.kvm_host import KvmHost
-from components.config.naming import Owner, adopting, claim, libvirt_name
 from components.providers.resources import LibvirtStoragePool
-from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 
 

@@ -22,17 +22,18 @@ from components.base.call_forms import (
     validated,
 )
 from components.base.child_options import child_options
-from components.machines.cloud_init.config import CloudInitConfig
-from components.machines.cloud_init.seed import make_seed, seed_volume_name
+from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
 from components.config.machines import DataDiskConfig, SerialConsoleMode
-from components.config.stack import TemplateSettings, VmSettings
-from components.machines.generations import HOST_PACKAGES, profile_of, target_prefix
-from components.hosts.kvm_host import KvmHost
 from components.config.naming import Owner, adopting, claim, derived_mac, libvirt_name, ownership
+from components.config.stack import TemplateSettings, VmSettings
+from components.hosts.kvm_host import KvmHost
+from components.machines.cloud_init.config import CloudInitConfig
+from components.machines.cloud_init.seed import make_seed, seed_volume_name
+from components.machines.generations import HOST_PACKAGES, profile_of, target_prefix
+from components.machines.vm_template import VmTemplate
 from components.networks.base import HostNetwork
 from components.providers.resources import LibvirtDhcpReservation, LibvirtDomain, LibvirtVolume
-from components.base.secret_inputs import secret_inputs
 from components.snapshots.policy import SnapshotPolicy, governed
 from components.spec.changes import CONNECTION_KEY
 from components.spec.domain import (
@@ -50,7 +51,6 @@ from components.spec.domain import (
 )
 from components.spec.limits import MAX_NICS, vm_size_problem
 from components.spec.text import check_mac
-from components.machines.vm_template import VmTemplate
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
 

@@ -16,15 +16,15 @@ from pydantic import InstanceOf
 
 from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, fields_of, validated
 from components.base.child_options import child_options
+from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
+from components.config.naming import Owner, claim, libvirt_name
 from components.config.stack import ImageConfig, TemplateSettings
 from components.hosts.inspection import environment_checks_enabled
 from components.hosts.kvm_host import KvmHost
-from components.config.naming import Owner, claim, libvirt_name
-from components.providers.resources import LibvirtVolume
-from components.base.secret_inputs import secret_inputs
-from components.spec.changes import CONNECTION_KEY
 from components.hosts.storage_pool import StoragePool
+from components.providers.resources import LibvirtVolume
+from components.spec.changes import CONNECTION_KEY
 
 if TYPE_CHECKING:
     from components.machines.virtual_machine import Nic, VirtualMachine

@@ -15,15 +15,15 @@ from pydantic import WrapValidator
 
 from components.base.call_forms import call_form, fields_of, later_if_output, validated
 from components.base.child_options import child_options
+from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
+from components.config.naming import adopting, libvirt_name, ownership
 from components.config.networks import BridgedNetworkConfig
 from components.config.types import BridgeName
 from components.hosts.inspection import HostInspector
 from components.hosts.kvm_host import KvmHost
-from components.config.naming import adopting, libvirt_name, ownership
 from components.networks.base import HostNetwork, OnHosts, inspect_host
 from components.providers.resources import LibvirtNetwork
-from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.names import check_bridge_name
 from components.spec.network import NetworkSpec

@@ -13,11 +13,11 @@ import pulumi
 
 from components.base.call_forms import call_form, validated
 from components.base.child_options import child_options
+from components.base.secret_inputs import secret_inputs
 from components.config.networks import ExistingNetworkConfig
 from components.hosts.kvm_host import KvmHost
 from components.networks.base import HostNetwork, OnHosts
 from components.providers.resources import LibvirtNetworkReference
-from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 
 

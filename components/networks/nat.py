@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.networks.addressed import AddressedArgs, AddressedNetwork
 from components.config.networks import NatNetworkConfig
+from components.networks.addressed import AddressedArgs, AddressedNetwork
 
 
 class NatNetworkArgs(AddressedArgs, NatNetworkConfig):

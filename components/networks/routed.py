@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.networks.addressed import AddressedArgs, AddressedNetwork
 from components.config.networks import RoutedNetworkConfig
+from components.networks.addressed import AddressedArgs, AddressedNetwork
 
 
 class RoutedNetworkArgs(AddressedArgs, RoutedNetworkConfig):

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
 from components.base.call_forms import ArgsModel
-from components.machines.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
 from components.config.host_uri import SshConfig
 from components.config.machines import CpuConfig, DataDiskConfig, GraphicsConfig, MigrationConfig
 from components.config.networks import (
@@ -31,13 +29,18 @@ from components.config.networks import (
     StaticLeaseConfig,
 )
 from components.config.stack import HostConfig, ImageConfig, TemplateSettings, VmSettings
+from components.hosts.kvm_host import KvmHost, KvmHostArgs
+from components.hosts.storage_pool import StoragePool, StoragePoolArgs
+from components.machines.cloud_init.config import CloudInitConfig, CloudInitUser, WriteFile
+from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
+from components.machines.vm_template import VmTemplate, VmTemplateArgs
+from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
 from components.networks.existing import ExistingNetwork, ExistingNetworkArgs
 from components.networks.isolated import IsolatedNetwork, IsolatedNetworkArgs
-from components.hosts.kvm_host import KvmHost, KvmHostArgs
 from components.networks.nat import NatNetwork, NatNetworkArgs
 from components.networks.routed import RoutedNetwork, RoutedNetworkArgs
-from components.snapshots.snapshot import Snapshot, SnapshotArgs
 from components.snapshots.policy import SnapshotPolicy, SnapshotPolicyArgs
+from components.snapshots.snapshot import Snapshot, SnapshotArgs
 from components.spec.changes import (
     DOMAIN_RULES,
     NETWORK_REFERENCE_RULES,
@@ -50,9 +53,6 @@ from components.spec.changes import (
     Rule,
 )
 from components.spec.snapshot_policy import SnapshotPolicySettings
-from components.hosts.storage_pool import StoragePool, StoragePoolArgs
-from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
-from components.machines.vm_template import VmTemplate, VmTemplateArgs
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from pydantic import InstanceOf, ValidationError
 
 from components.base.call_forms import ARGS_CONFIG, ArgsModel, call_form, validated
 from components.base.child_options import child_options
+from components.base.secret_inputs import secret_inputs
 from components.config.base import ConfigModel
 from components.config.errors import component_error
+from components.machines.virtual_machine import VirtualMachine
 from components.providers.resources import LibvirtSnapshot
-from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.snapshot import SnapshotResourceSpec
 from components.spec.snapshot_policy import SnapshotMode
-from components.machines.virtual_machine import VirtualMachine
 
 
 class SnapshotArgs(ArgsModel, ConfigModel):

@@ -67,16 +67,24 @@ def run_program(
     config: dict[str, Any] | None = None,
     project: str = "kvm-estate",
     secret: tuple[str, ...] = (),
+    monitor: Callable[[RecordingMocks], pulumi.runtime.MockMonitor] | None = None,
 ) -> RecordingMocks:
     """Run `program` under mocks with `config` (section → value; the `secret` sections set
-    as `pulumi config set --secret` sets them) and return the record."""
+    as `pulumi config set --secret` sets them) and return the record; `monitor` makes the
+    resource monitor the program talks to (default: the SDK's)."""
     mocks = RecordingMocks()
     wire = {
         f"{project}:{key}": value if isinstance(value, str) else json.dumps(value)
         for key, value in (config or {}).items()
     }
     pulumi.runtime.set_all_config(wire, [f"{project}:{key}" for key in secret])
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=project,
+        stack=stack,
+        preview=False,
+        monitor=monitor(mocks) if monitor else None,
+    )
     probe, inspector = host_probe(), host_inspector()
     set_host_probe(None)
 

@@ -15,12 +15,12 @@ import pulumi
 from pydantic import ValidationError
 
 from components.base.child_options import child_options
-from components.machines.cloud_init.config import CloudInitConfig, OnChange
-from components.machines.cloud_init.render import RenderedSeed, render_seed
+from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError, error_lines
 from components.config.naming import adopting
+from components.machines.cloud_init.config import CloudInitConfig, OnChange
+from components.machines.cloud_init.render import RenderedSeed, render_seed
 from components.providers.resources import LibvirtCloudInitSeed
-from components.base.secret_inputs import secret_inputs
 from components.spec.changes import CONNECTION_KEY
 from components.spec.domain import Disk, DiskBus
 from components.spec.names import check_libvirt_name

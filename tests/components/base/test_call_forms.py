@@ -8,18 +8,18 @@ import re
 import pulumi
 import pytest
 
-from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
 from components.config.errors import ComponentArgumentError
-from components.networks.existing import ExistingNetwork, ExistingNetworkArgs
-from components.networks.isolated import IsolatedNetwork, IsolatedNetworkArgs
 from components.hosts.kvm_host import KvmHost, KvmHostArgs
-from components.networks.nat import NatNetwork, NatNetworkArgs
-from components.networks.routed import RoutedNetwork, RoutedNetworkArgs
-from components.snapshots.snapshot import Snapshot, SnapshotArgs
-from components.snapshots.policy import SnapshotPolicy, SnapshotPolicyArgs
 from components.hosts.storage_pool import StoragePool, StoragePoolArgs
 from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
 from components.machines.vm_template import VmTemplate, VmTemplateArgs
+from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
+from components.networks.existing import ExistingNetwork, ExistingNetworkArgs
+from components.networks.isolated import IsolatedNetwork, IsolatedNetworkArgs
+from components.networks.nat import NatNetwork, NatNetworkArgs
+from components.networks.routed import RoutedNetwork, RoutedNetworkArgs
+from components.snapshots.policy import SnapshotPolicy, SnapshotPolicyArgs
+from components.snapshots.snapshot import Snapshot, SnapshotArgs
 from tests.components.mocks import RecordingMocks, run_program
 
 IMAGE = {"url": "https://example.org/d.qcow2"}

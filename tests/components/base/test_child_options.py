@@ -10,10 +10,10 @@ from pulumi.runtime.resource import inherited_child_alias
 
 from components.base.child_options import child_inputs_ignored
 from components.hosts.kvm_host import KvmHost, KvmHostArgs
-from components.networks.nat import NatNetwork, NatNetworkArgs
 from components.hosts.storage_pool import StoragePool, StoragePoolArgs
 from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
 from components.machines.vm_template import VmTemplate, VmTemplateArgs
+from components.networks.nat import NatNetwork, NatNetworkArgs
 from tests.components.mocks import Request, recording_requests, run_program
 
 CLOUD_INIT = {

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import pulumi
 import pytest
 
-from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
 from components.config.errors import ComponentArgumentError
 from components.hosts.kvm_host import KvmHost, KvmHostArgs
-from components.networks.nat import NatNetwork, NatNetworkArgs
 from components.hosts.storage_pool import StoragePool, StoragePoolArgs
 from components.machines.virtual_machine import Nic, VirtualMachine, VirtualMachineArgs
 from components.machines.vm_template import VmTemplate, VmTemplateArgs
+from components.networks.bridged import BridgedNetwork, BridgedNetworkArgs
+from components.networks.nat import NatNetwork, NatNetworkArgs
 from tests.components.mocks import has_secret, recording_requests, run_program
 
 
