@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from components.config.claims import check_unique_objects
 from components.config.networks import ADDRESSED, IpNetworkConfig, check_fixed_ip
 from components.config.snapshot_policies import check_snapshot_policies
-from components.spec.limits import vm_size_problem
+from components.spec.limits import effective_sizes, vm_size_problem
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
@@ -102,12 +102,8 @@ def _check_vm(config: StackConfig, index: int) -> None:
                     f"(nat, isolated or routed); {nic.network!r} is {network.kind}"
                 )
             check_fixed_ip(f"{nic_where}.ip", nic.ip, network.subnet, network.gateway_address())
-    memory = vm.memory or template.memory
-    max_memory = vm.max_memory or template.max_memory or memory
-    vcpus = vm.vcpus or template.vcpus
-    max_vcpus = vm.max_vcpus or template.max_vcpus or vcpus
     machine = template.machine or profile(template.generation).machine
-    problem = vm_size_problem(memory, max_memory, vcpus, max_vcpus, machine)
+    problem = vm_size_problem(effective_sizes(vm, template), machine)
     if problem is not None:
         raise ValueError(f"{where}.{problem}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.config.stack import StackConfig, VmConfig
+from components.spec.limits import effective_sizes
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,7 @@ class Move:
 
 
 def _max_memory(config: StackConfig, vm: VmConfig) -> int:
-    template = config.templates[vm.template]
-    memory = vm.memory or template.memory
-    return vm.max_memory or template.max_memory or memory
+    return effective_sizes(vm, config.templates[vm.template]).max_memory
 
 
 def _eligible(config: StackConfig, vm: VmConfig, host: str) -> bool:

@@ -49,7 +49,7 @@ from components.spec.domain import (
     SerialConsole,
     Tpm,
 )
-from components.spec.limits import MAX_NICS, vm_size_problem
+from components.spec.limits import MAX_NICS, effective_sizes, vm_size_problem
 from components.spec.text import check_mac
 
 SERIAL_LOG_DIR = "/var/log/libvirt/qemu"
@@ -423,13 +423,8 @@ class VirtualMachine(pulumi.ComponentResource):
         """The domain this VM asks for; raises (naming the VM) on impossible sizes."""
         tmpl = template.settings
         machine = profile_of(tmpl)
-        memory = settings.memory or tmpl.memory
-        max_memory = settings.max_memory or tmpl.max_memory or memory
-        vcpus = settings.vcpus or tmpl.vcpus
-        max_vcpus = settings.max_vcpus or tmpl.max_vcpus or vcpus
-        problem = vm_size_problem(
-            memory, max_memory, vcpus, max_vcpus, tmpl.machine or machine.machine
-        )
+        sizes = effective_sizes(settings, tmpl)
+        problem = vm_size_problem(sizes, tmpl.machine or machine.machine)
         if problem is not None:
             raise ComponentArgumentError(f"VirtualMachine {name!r}: {problem}")
         interfaces = [
@@ -445,10 +440,10 @@ class VirtualMachine(pulumi.ComponentResource):
             name=self.domain_name,
             domain_type=host.domain_type,
             ownership=ownership(name),
-            memory_mib=memory,
-            max_memory_mib=max_memory,
-            vcpus=vcpus,
-            max_vcpus=max_vcpus,
+            memory_mib=sizes.memory,
+            max_memory_mib=sizes.max_memory,
+            vcpus=sizes.vcpus,
+            max_vcpus=sizes.max_vcpus,
             machine=tmpl.machine or machine.machine,
             firmware=machine.firmware,
             secure_boot=tmpl.secure_boot,

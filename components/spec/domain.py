@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from lxml import etree
 from pydantic import Field, model_validator
 
+from components.spec.limits import above_maximum
 from components.spec.ownership import OWNER_TAG, Ownership
 from components.spec.snapshot_policy import (
     POLICY_TAG,
@@ -222,11 +223,12 @@ class DomainSpec(XmlModel):
 
     @model_validator(mode="after")
     def _current_within_maximum(self) -> DomainSpec:
-        if self.memory_mib > self.max_memory_mib:
+        above = above_maximum(self.memory_mib, self.max_memory_mib, self.vcpus, self.max_vcpus)
+        if above == "memory":
             raise ValueError(
                 f"memoryMib {self.memory_mib} is above maxMemoryMib {self.max_memory_mib}"
             )
-        if self.vcpus > self.max_vcpus:
+        if above == "vcpus":
             raise ValueError(f"vcpus {self.vcpus} is above maxVcpus {self.max_vcpus}")
         if self.secure_boot and self.firmware != "efi":
             raise ValueError("secureBoot needs firmware efi (generation gen2)")
