@@ -7,11 +7,12 @@ importable under the same names: renaming one breaks existing stacks' state.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import pulumi
 from pulumi.dynamic import Resource
 
+from components.providers.base import LibvirtProvider
 from components.providers.cloud_init_seed import CloudInitSeedProvider
 from components.providers.dhcp_reservation import DhcpReservationProvider
 from components.providers.domain import DomainProvider
@@ -34,26 +35,38 @@ def _output(resource: Resource, key: str) -> pulumi.Output[Any]:
     return cast(pulumi.Output[Any], getattr(resource, key))
 
 
-class LibvirtStoragePool(Resource, module="kvm", name="StoragePool"):
+class LibvirtResource(Resource):
+    """What every resource here does: register with a fresh instance of its provider, declare
+    the provider's computed outputs, and leave the inputs of a host marked down alone.
+
+    Subclasses name their provider (`provider_class`) and their type (`module="kvm",
+    name=...`); the type token and the provider's module, recorded in state, are theirs."""
+
+    provider_class: ClassVar[type[LibvirtProvider[Any]]]
+
+    def __init__(
+        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        provider = self.provider_class
+        super().__init__(
+            provider(),
+            resource_name,
+            _with_outputs(props, provider.computed_keys),
+            leave_alone(props, opts),
+        )
+
+
+class LibvirtStoragePool(LibvirtResource, module="kvm", name="StoragePool"):
     """A libvirt storage pool on one host."""
 
     name: pulumi.Output[str]
     path: pulumi.Output[str]
     uuid: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        outputs = StoragePoolProvider.computed_keys
-        super().__init__(
-            StoragePoolProvider(),
-            resource_name,
-            _with_outputs(props, outputs),
-            leave_alone(props, opts),
-        )
+    provider_class = StoragePoolProvider
 
 
-class LibvirtVolume(Resource, module="kvm", name="Volume"):
+class LibvirtVolume(LibvirtResource, module="kvm", name="Volume"):
     """A libvirt storage volume in a pool on one host."""
 
     name: pulumi.Output[str]
@@ -67,16 +80,10 @@ class LibvirtVolume(Resource, module="kvm", name="Volume"):
         """The size the guest sees (for an imported image: the image's virtual size)."""
         return _output(self, "virtualSizeBytes")
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        outputs = VolumeProvider.computed_keys
-        super().__init__(
-            VolumeProvider(), resource_name, _with_outputs(props, outputs), leave_alone(props, opts)
-        )
+    provider_class = VolumeProvider
 
 
-class LibvirtNetwork(Resource, module="kvm", name="Network"):
+class LibvirtNetwork(LibvirtResource, module="kvm", name="Network"):
     """A libvirt virtual network on one host."""
 
     name: pulumi.Output[str]
@@ -92,16 +99,12 @@ class LibvirtNetwork(Resource, module="kvm", name="Network"):
         """Running VMs a replace of this network plugged back in (empty otherwise)."""
         return _output(self, "reattachedDomains")
 
+    provider_class = NetworkProvider
+
     def __init__(
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        outputs = NetworkProvider.computed_keys
-        super().__init__(
-            NetworkProvider(),
-            resource_name,
-            _with_outputs(props, outputs),
-            leave_alone(props, opts),
-        )
+        super().__init__(resource_name, props, opts)
         # Said from the program, so the engine shows it on this network's row.
         name = props.get("name")
         self.reattached_domains.apply(
@@ -113,7 +116,7 @@ class LibvirtNetwork(Resource, module="kvm", name="Network"):
         )
 
 
-class LibvirtDomain(Resource, module="kvm", name="Domain"):
+class LibvirtDomain(LibvirtResource, module="kvm", name="Domain"):
     """A libvirt domain (VM) on one host."""
 
     name: pulumi.Output[str]
@@ -134,46 +137,28 @@ class LibvirtDomain(Resource, module="kvm", name="Domain"):
         """kvm or qemu, as chosen for `domainType: auto`."""
         return _output(self, "resolvedDomainType")
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        outputs = DomainProvider.computed_keys
-        super().__init__(
-            DomainProvider(), resource_name, _with_outputs(props, outputs), leave_alone(props, opts)
-        )
+    provider_class = DomainProvider
 
 
-class LibvirtNetworkReference(Resource, module="kvm", name="NetworkReference"):
+class LibvirtNetworkReference(LibvirtResource, module="kvm", name="NetworkReference"):
     """An existing network used, never changed or deleted, by the stack."""
 
     name: pulumi.Output[str]
     uuid: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        outputs = NetworkReferenceProvider.computed_keys
-        super().__init__(
-            NetworkReferenceProvider(),
-            resource_name,
-            _with_outputs(props, outputs),
-            leave_alone(props, opts),
-        )
+    provider_class = NetworkReferenceProvider
 
 
-class LibvirtDhcpReservation(Resource, module="kvm", name="DhcpReservation"):
+class LibvirtDhcpReservation(LibvirtResource, module="kvm", name="DhcpReservation"):
     """A VM NIC's fixed IP as a static DHCP lease on a network."""
 
     mac: pulumi.Output[str]
     ip: pulumi.Output[str]
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(DhcpReservationProvider(), resource_name, props, leave_alone(props, opts))
+    provider_class = DhcpReservationProvider
 
 
-class LibvirtSnapshot(Resource, module="kvm", name="Snapshot"):
+class LibvirtSnapshot(LibvirtResource, module="kvm", name="Snapshot"):
     """A declared snapshot of a domain (never pruned by a snapshot policy)."""
 
     name: pulumi.Output[str]
@@ -185,19 +170,10 @@ class LibvirtSnapshot(Resource, module="kvm", name="Snapshot"):
         """When libvirt took it (seconds since the epoch)."""
         return _output(self, "creationTime")
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        outputs = SnapshotProvider.computed_keys
-        super().__init__(
-            SnapshotProvider(),
-            resource_name,
-            _with_outputs(props, outputs),
-            leave_alone(props, opts),
-        )
+    provider_class = SnapshotProvider
 
 
-class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
+class LibvirtCloudInitSeed(LibvirtResource, module="kvm", name="CloudInitSeed"):
     """A VM's cloud-init (NoCloud) seed ISO in a raw volume; attach it as a read-only CD-ROM.
 
     `userData` and `metaData` are registered as Pulumi secrets whatever the caller passes, and
@@ -214,6 +190,8 @@ class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
         """sha256 of the volume's bytes (secret: it is derived from the user-data)."""
         return _output(self, "contentSha256")
 
+    provider_class = CloudInitSeedProvider
+
     def __init__(
         self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ) -> None:
@@ -223,14 +201,11 @@ class LibvirtCloudInitSeed(Resource, module="kvm", name="CloudInitSeed"):
             additional_secret_outputs=[*provider.secret_outputs]
         )
         super().__init__(
-            provider(),
-            resource_name,
-            _with_outputs({**props, **secrets}, provider.computed_keys),
-            leave_alone(props, pulumi.ResourceOptions.merge(secret_outputs, opts)),
+            resource_name, {**props, **secrets}, pulumi.ResourceOptions.merge(secret_outputs, opts)
         )
 
 
-class LibvirtHostFacts(Resource, module="kvm", name="HostFacts"):
+class LibvirtHostFacts(LibvirtResource, module="kvm", name="HostFacts"):
     """What a host is and offers (read-only; deleting it leaves the host alone)."""
 
     hostname: pulumi.Output[str]
@@ -247,13 +222,4 @@ class LibvirtHostFacts(Resource, module="kvm", name="HostFacts"):
             lambda values: dict(zip(keys, values, strict=True))
         )
 
-    def __init__(
-        self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        outputs = HostFactsProvider.computed_keys
-        super().__init__(
-            HostFactsProvider(),
-            resource_name,
-            _with_outputs(props, outputs),
-            leave_alone(props, opts),
-        )
+    provider_class = HostFactsProvider
