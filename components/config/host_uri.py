@@ -21,6 +21,16 @@ from components.spec.connection_uri import EXAMPLES, SSH_SCHEMES, parse_host_uri
 from components.spec.text import check_absolute_path
 
 
+def _absolute_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a path (write it as text)")
+    return check_absolute_path(value)
+
+
+AbsolutePath = Annotated[str, BeforeValidator(_absolute_path)]
+"""An absolute, normalised path (key files here; pool directories, kernels … elsewhere)."""
+
+
 class SshConfig(ConfigModel):
     """How libvirt reaches a host over SSH (qemu+ssh, qemu+libssh, qemu+libssh2 URIs)."""
 
@@ -35,16 +45,6 @@ class SshConfig(ConfigModel):
     no_verify: bool = False
     """Accept a host key not yet known (and, with OpenSSH, a changed one). Off: an unknown
     host is refused, which keeps the hypervisor login away from a spoofed host."""
-
-
-def _absolute_path(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a path (write it as text)")
-    return check_absolute_path(value)
-
-
-AbsolutePath = Annotated[str, BeforeValidator(_absolute_path)]
-"""An absolute, normalised path (key files here; pool directories, kernels … elsewhere)."""
 
 
 def check_host_uri(value: object) -> str:

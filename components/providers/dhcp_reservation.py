@@ -15,7 +15,8 @@ import libvirt
 from lxml import etree
 
 from components.providers.base import LibvirtProvider, Props, ProviderError
-from components.providers.network import lookup_network, network_by_uuid, persistent_xml
+from components.providers.network import lookup_network, network_by_uuid
+from components.providers.network_start import persistent_xml
 from components.spec.changes import RESERVATION_RULES, FieldChange
 from components.spec.dhcp_reservation import DhcpReservationSpec
 

@@ -7,7 +7,6 @@ running VMs stay attached. Everything else about a network is a replace (spec/ch
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from components.providers.base import (
 from components.providers.domain import live_owner
 from components.providers.drift import with_live_drift
 from components.providers.network_attachments import attachments, reattach_running
+from components.providers.network_start import DEFINE_AND_START, define_and_start, persistent_xml
 from components.providers.ownership_check import expected_owner, require_owned
 from components.spec.changes import NETWORK_RULES, FieldChange
 from components.spec.network import NetworkSpec
@@ -41,16 +41,6 @@ def lookup_network(conn: libvirt.virConnect, name: str) -> libvirt.virNetwork | 
 def network_by_uuid(conn: libvirt.virConnect, uuid: str) -> libvirt.virNetwork | None:
     """The network with this UUID, or None."""
     return found(lambda: conn.networkLookupByUUIDString(uuid), libvirt.VIR_ERR_NO_NETWORK)
-
-
-def persistent_xml(net: libvirt.virNetwork) -> str:
-    """The network's persistent definition (the test driver knows only the live one)."""
-    try:
-        return str(net.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE))
-    except libvirt.libvirtError as err:
-        if err.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
-            raise
-        return str(net.XMLDesc(0))
 
 
 def _persistent(net: libvirt.virNetwork) -> NetworkSpec:
@@ -176,63 +166,6 @@ def _refuse_foreign_users(
         )
 
 
-_DEFINE_AND_START = threading.Lock()
-"""libvirt picks a free `virbrN` for a network without a bridge name when it is defined, not
-atomically with other defines: two networks defined at once get the same name and the second
-fails to start ("error creating bridge interface virbr1: File exists"). Defining and starting
-one network at a time (per provider process) avoids it."""
-
-
-BRIDGE_NAME_TRIES = 5
-
-
-def _define_and_start(
-    conn: libvirt.virConnect, spec: NetworkSpec, existing: libvirt.virNetwork | None
-) -> libvirt.virNetwork:
-    """Define (or merge into `existing`) and start the network. A bridge name libvirt picked
-    that is taken ("File exists") is given up and the network defined again, so libvirt
-    picks the next free one; a name the stack set is never changed. The bridge may be taken
-    by another daemon or tool (on one host, or lab hosts sharing a network namespace), or
-    be the one a libvirtd killed while starting `existing` left behind: libvirt then no
-    longer knows that bridge, and would fail every start of the network it picked it for."""
-    for attempt in range(1, BRIDGE_NAME_TRIES + 1):
-        if existing is not None:
-            root = etree.fromstring(persistent_xml(existing).encode())
-            spec.merge_into(root, adopting=True)
-            if attempt > 1:
-                _forget_picked_bridge(root)
-            net = conn.networkDefineXML(etree.tostring(root, encoding="unicode"))
-        else:
-            xml = spec.to_xml()
-            net = conn.networkDefineXMLFlags(xml, libvirt.VIR_NETWORK_DEFINE_VALIDATE)
-        try:
-            if not net.isActive():
-                net.create()
-            net.setAutostart(int(spec.autostart))
-            return net
-        except libvirt.libvirtError as err:
-            picked = spec.bridge_name is None and "File exists" in str(err)
-            if existing is None:
-                if net.isActive():
-                    net.destroy()
-                net.undefine()
-            if not picked or attempt == BRIDGE_NAME_TRIES:
-                raise
-            pulumi.log.info(
-                f"network {spec.name}: {err}; a bridge of that name exists outside libvirt "
-                "(another tool's, or left by a libvirtd killed while starting this network: "
-                "then remove it with `ip link delete`); libvirt picks another name"
-            )
-    raise AssertionError("unreachable")
-
-
-def _forget_picked_bridge(root: etree._Element) -> None:
-    """Drop the bridge name libvirt picked from a network definition (a define picks anew)."""
-    bridge = root.find("bridge")
-    if bridge is not None and "name" in bridge.attrib:
-        del bridge.attrib["name"]
-
-
 class NetworkProvider(LibvirtProvider[NetworkSpec]):
     """CRUD for libvirt networks described by NetworkSpec."""
 
@@ -249,8 +182,8 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
             if not takeover.owned_by_this_resource(_persistent(existing).ownership, spec.ownership):
                 raise takeover.refuse_existing("network", spec.name, f" on {conn.getURI()}")
             takeover.announce("network", spec.name, conn.getURI())
-        with _DEFINE_AND_START:
-            net = _define_and_start(conn, spec, existing)
+        with DEFINE_AND_START:
+            net = define_and_start(conn, spec, existing)
         reattached = reattach_running(conn, net)
         if reattached:
             pulumi.log.info(f"network {spec.name}: re-attached running domains {reattached}")

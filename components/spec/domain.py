@@ -132,6 +132,27 @@ class GuestAgentChannel(XmlModel):
     )
 
 
+class MigrationSettings(XmlModel):
+    """How the domain provider moves the VM when its host changes (not part of the XML)."""
+
+    shared_storage: bool = False
+    bandwidth_mib: int | None = None
+    auto_converge: bool = False
+    post_copy: bool = False
+    timeout_seconds: int = 600
+    tunnelled: bool = False
+    address: str | None = None
+    listen_address: str | None = None
+    unsafe: bool = False
+
+
+class CloudInitState(XmlModel):
+    """The seed's instance-id (changes with its content) and the VM's cloud-init policy."""
+
+    instance_id: str
+    on_change: Literal["next-boot", "replace"] = "next-boot"
+
+
 class DomainSpec(XmlModel):
     """What we ask libvirt for a VM: the XML-bound fields plus lifecycle settings."""
 
@@ -259,24 +280,3 @@ def same_machine(desired: str, live: str) -> bool:
     if desired == "q35":
         return is_q35(live)
     return False
-
-
-class MigrationSettings(XmlModel):
-    """How the domain provider moves the VM when its host changes (not part of the XML)."""
-
-    shared_storage: bool = False
-    bandwidth_mib: int | None = None
-    auto_converge: bool = False
-    post_copy: bool = False
-    timeout_seconds: int = 600
-    tunnelled: bool = False
-    address: str | None = None
-    listen_address: str | None = None
-    unsafe: bool = False
-
-
-class CloudInitState(XmlModel):
-    """The seed's instance-id (changes with its content) and the VM's cloud-init policy."""
-
-    instance_id: str
-    on_change: Literal["next-boot", "replace"] = "next-boot"

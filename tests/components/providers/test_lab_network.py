@@ -159,3 +159,66 @@ def test_a_network_left_stopped_with_its_bridge_taken_starts_on_a_new_bridge(
             engine.delete(res)
         finally:
             lab.run_in_netns(["ip", "link", "delete", stale])
+
+
+def _leave_bridge_with_address(lab: Lab, bridge: str, subnet: str) -> None:
+    """A bridge holding `subnet`.1/24, up, as a libvirtd killed mid-start leaves one."""
+    for command in (
+        ["ip", "link", "add", bridge, "type", "bridge"],
+        ["ip", "address", "add", f"{subnet}.1/24", "dev", bridge],
+        ["ip", "link", "set", bridge, "up"],
+    ):
+        made = lab.run_in_netns(command)
+        assert made.returncode == 0, made.stderr
+
+
+def test_a_network_whose_left_bridge_holds_its_address_names_the_command_that_frees_it(
+    lab: Lab, lab_host: LabHost, name_prefix: str
+) -> None:
+    """Killed later in the start, libvirtd leaves the bridge holding the network's address:
+    libvirt refuses the subnet and cannot remove the bridge. The rerun fails naming the
+    bridge and `ip link delete`, keeps the network defined, and converges once that ran."""
+    name = f"{name_prefix}net"
+    subnet = subnet_for(name_prefix)
+    props = network_inputs(lab_host.uri, name, subnet=subnet)
+    provider = NetworkProvider()
+    engine = Engine(provider)
+    with cleaned(lab_host, name_prefix):
+        with connection(lab_host) as conn:
+            left = conn.networkDefineXML(provider.spec_of(provider.inputs_of(props)).to_xml())
+            uuid = left.UUIDString()
+            stale = etree.fromstring(left.XMLDesc(0).encode()).find("bridge").get("name")
+        _leave_bridge_with_address(lab, stale, subnet)
+        try:
+            with pytest.raises(ProviderError) as refused:
+                engine.create(props)
+            message = str(refused.value)
+            assert f"`ip link delete {stale}`" in message, message
+            assert f"{subnet}.1/24" in message and name in message, message
+            with connection(lab_host) as conn:
+                assert not conn.networkLookupByUUIDString(uuid).isActive()
+        finally:
+            lab.run_in_netns(["ip", "link", "delete", stale])
+        res = engine.create(props)
+        assert res.id == uuid, "the network the interrupted run defined is taken over"
+        with connection(lab_host) as conn:
+            assert conn.networkLookupByUUIDString(uuid).isActive()
+        engine.delete(res)
+
+
+def test_a_subnet_routed_to_another_interface_is_refused_naming_it(
+    lab: Lab, lab_host: LabHost, name_prefix: str
+) -> None:
+    name = f"{name_prefix}net"
+    other = f"{name_prefix}x"
+    subnet = subnet_for(name_prefix)
+    engine = Engine(NetworkProvider())
+    with cleaned(lab_host, name_prefix):
+        _leave_bridge_with_address(lab, other, subnet)
+        try:
+            with pytest.raises(ProviderError, match=f"routed to interface {other}"):
+                engine.create(network_inputs(lab_host.uri, name, subnet=subnet))
+            with connection(lab_host) as conn:
+                assert name not in [n.name() for n in conn.listAllNetworks(0)]
+        finally:
+            lab.run_in_netns(["ip", "link", "delete", other])

@@ -11,6 +11,7 @@ it runs unharmed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -36,7 +37,11 @@ When = Literal["before", "after", "during"]
 @dataclass(frozen=True)
 class FaultPlan:
     """Kill the libvirtd `pid` (after creating `hold`, so the lab host waits for a restart)
-    around the first call of `target` (`module:attr` or `module:Class.attr`)."""
+    around the first call of `target` (`module:attr` or `module:Class.attr`).
+
+    `outside`, a lock (`module:attr`) the providers hold around another step, makes the kill
+    wait until no call is inside that step: a scenario about an upload is not turned, by
+    chance, into one about the network start that runs beside it."""
 
     target: str
     when: When
@@ -44,6 +49,7 @@ class FaultPlan:
     pid: int
     hold: str
     marker: str
+    outside: str | None = None
 
 
 def strike(plan: FaultPlan) -> None:
@@ -54,7 +60,8 @@ def strike(plan: FaultPlan) -> None:
         return
     os.close(fd)
     Path(plan.hold).touch()
-    os.kill(plan.pid, signal.SIGKILL)
+    with _resolve(plan.outside) if plan.outside else contextlib.nullcontext():
+        os.kill(plan.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while Path(f"/proc/{plan.pid}").exists() and time.monotonic() < deadline:
         stat = Path(f"/proc/{plan.pid}/stat").read_text().rsplit(")", 1)[-1].split()
@@ -81,6 +88,15 @@ def wrapped(original: Callable[..., Any], plan: FaultPlan) -> Callable[..., Any]
     return call
 
 
+def _resolve(target: str) -> Any:
+    """The object `module:attr` or `module:Class.attr` names."""
+    module_name, _, path = target.partition(":")
+    owner: Any = importlib.import_module(module_name)
+    for attr in path.split("."):
+        owner = getattr(owner, attr)
+    return owner
+
+
 def install(plan: FaultPlan, setattr_: Callable[[Any, str, Any], None] = setattr) -> None:
     """Wrap the plan's target in this process."""
     module_name, _, path = plan.target.partition(":")
@@ -99,6 +115,7 @@ def arm(
     *,
     when: When = "after",
     delay: float = 0.0,
+    outside: str | None = None,
 ) -> Path:
     """Arm the fault; returns the marker file, which exists once the fault struck."""
     assert host.directory is not None
@@ -109,6 +126,7 @@ def arm(
         pid=host.libvirtd_pid(),
         hold=str(host.directory / HOLD_FILE),
         marker=str(marker_dir / f"fault-{time.monotonic_ns()}"),
+        outside=outside,
     )
     install(plan, monkeypatch.setattr)
     monkeypatch.setenv(PLAN_ENV, json.dumps(asdict(plan)))

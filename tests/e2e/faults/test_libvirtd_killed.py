@@ -65,8 +65,13 @@ def test_killed_while_the_base_image_uploads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with estate_stack(lab_host, lab_scratch, tiny_guest, name_prefix, 242) as stack:
+        # mid-upload, not mid-network-start (that one: test_lab_network's left bridges)
         fired = arm(
-            monkeypatch, "components.providers.image_source:OpenImage.read", lab_host, lab_scratch
+            monkeypatch,
+            "components.providers.image_source:OpenImage.read",
+            lab_host,
+            lab_scratch,
+            outside="components.providers.network_start:DEFINE_AND_START",
         )
         _killed_up(stack, lab_host)
         assert fired.exists(), "the fault struck"
