@@ -8,7 +8,7 @@ import libvirt
 import pytest
 from lxml import etree
 
-from components.providers.base import ProviderError
+from components.providers.base import Props, ProviderError
 from components.providers.network import NetworkProvider
 from tests.components.providers.lab_support import (
     cleaned,
@@ -132,6 +132,14 @@ def test_adopting_a_running_network_tags_it_and_then_deletes_it(
             assert name not in [n.name() for n in conn.listAllNetworks(0)]
 
 
+def _left_stopped(lab_host: LabHost, provider: NetworkProvider, props: Props) -> tuple[str, str]:
+    """The network defined, not started, as a run cut short left it: (uuid, bridge name)."""
+    with connection(lab_host) as conn:
+        left = conn.networkDefineXML(provider.spec_of(provider.inputs_of(props)).to_xml())
+        bridge = etree.fromstring(left.XMLDesc(0).encode()).find("bridge")
+        return left.UUIDString(), bridge.get("name")
+
+
 def test_a_network_left_stopped_with_its_bridge_taken_starts_on_a_new_bridge(
     lab: Lab, lab_host: LabHost, name_prefix: str
 ) -> None:
@@ -143,10 +151,7 @@ def test_a_network_left_stopped_with_its_bridge_taken_starts_on_a_new_bridge(
     provider = NetworkProvider()
     engine = Engine(provider)
     with cleaned(lab_host, name_prefix):
-        with connection(lab_host) as conn:
-            left = conn.networkDefineXML(provider.spec_of(provider.inputs_of(props)).to_xml())
-            uuid = left.UUIDString()
-            stale = etree.fromstring(left.XMLDesc(0).encode()).find("bridge").get("name")
+        uuid, stale = _left_stopped(lab_host, provider, props)
         made = lab.run_in_netns(["ip", "link", "add", stale, "type", "bridge"])
         assert made.returncode == 0, made.stderr
         try:
@@ -184,10 +189,7 @@ def test_a_network_whose_left_bridge_holds_its_address_names_the_command_that_fr
     provider = NetworkProvider()
     engine = Engine(provider)
     with cleaned(lab_host, name_prefix):
-        with connection(lab_host) as conn:
-            left = conn.networkDefineXML(provider.spec_of(provider.inputs_of(props)).to_xml())
-            uuid = left.UUIDString()
-            stale = etree.fromstring(left.XMLDesc(0).encode()).find("bridge").get("name")
+        uuid, stale = _left_stopped(lab_host, provider, props)
         _leave_bridge_with_address(lab, stale, subnet)
         try:
             with pytest.raises(ProviderError) as refused:
