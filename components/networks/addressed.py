@@ -12,7 +12,7 @@ from typing import Any, ClassVar, overload
 
 import pulumi
 
-from components.base.call_forms import call_form, fields_of, validated
+from components.base.call_forms import call_form
 from components.base.child_options import child_options
 from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
@@ -20,7 +20,7 @@ from components.config.naming import adopting, libvirt_name, ownership
 from components.config.networks import IpNetworkConfig, RoutedNetworkConfig
 from components.hosts.inspection import LiveNetwork
 from components.hosts.kvm_host import KvmHost
-from components.networks.base import HostNetwork, OnHosts, inspect_host
+from components.networks.base import HostNetwork, OnHosts, hosts_first_form, inspect_host
 from components.providers.resources import LibvirtNetwork
 from components.spec.changes import CONNECTION_KEY
 from components.spec.network import (
@@ -112,19 +112,14 @@ class AddressedNetwork(HostNetwork):
 
     def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         kind = self.type_token.rsplit(":", 1)[-1]
-        args_type = self.args_type
-
-        def old_form(
-            name: str,
-            hosts: Sequence[KvmHost],
-            args: IpNetworkConfig | None = None,
-            opts: pulumi.ResourceOptions | None = None,
-            **settings: Any,
-        ) -> tuple[AddressedArgs, pulumi.ResourceOptions | None]:
-            fields = fields_of(args, "hosts") if args is not None else settings
-            return validated(kind, name, args_type, {**fields, "hosts": list(hosts)}), opts
-
-        config, opts = call_form(kind, name, args_type, old_form, positional=args, keywords=kwargs)
+        config, opts = call_form(
+            kind,
+            name,
+            self.args_type,
+            hosts_first_form(kind, self.args_type),
+            positional=args,
+            keywords=kwargs,
+        )
         hosts: list[KvmHost] = config.hosts
         super().__init__(
             self.type_token, name, hosts, libvirt_name(name, config.libvirt_name), opts

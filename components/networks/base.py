@@ -10,12 +10,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pulumi
-from pydantic import Field, InstanceOf
+from pydantic import BaseModel, Field, InstanceOf
 
-from components.base.call_forms import ARGS_CONFIG, ArgsModel
+from components.base.call_forms import ARGS_CONFIG, ArgsModel, OldForm, fields_of, validated
 from components.config.errors import ComponentArgumentError
 from components.config.naming import Owner, claim
 from components.hosts.inspection import HostInspector, host_inspector
@@ -138,3 +138,23 @@ class HostNetwork(pulumi.ComponentResource):
                 )
             self._reserved[ip] = f"VM {vm!r}"
         self._nics.append(AttachedNic(vm, mac, ip))
+
+
+NetworkArgs = TypeVar("NetworkArgs", bound="OnHosts")
+
+
+def hosts_first_form(component: str, args_type: type[NetworkArgs]) -> OldForm[NetworkArgs]:
+    """The old call `Kind(name, hosts, config | None, opts, **settings)` that the NAT,
+    isolated, routed and bridged networks all took."""
+
+    def old_form(
+        name: str,
+        hosts: Sequence[KvmHost],
+        args: BaseModel | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **settings: Any,
+    ) -> tuple[NetworkArgs, pulumi.ResourceOptions | None]:
+        fields = fields_of(args, "hosts") if args is not None else settings
+        return validated(component, name, args_type, {**fields, "hosts": list(hosts)}), opts
+
+    return old_form

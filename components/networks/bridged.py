@@ -13,7 +13,7 @@ from typing import Annotated, Any, overload
 import pulumi
 from pydantic import WrapValidator
 
-from components.base.call_forms import call_form, fields_of, later_if_output, validated
+from components.base.call_forms import call_form, later_if_output
 from components.base.child_options import child_options
 from components.base.secret_inputs import secret_inputs
 from components.config.errors import ComponentArgumentError
@@ -22,7 +22,7 @@ from components.config.networks import BridgedNetworkConfig
 from components.config.types import BridgeName
 from components.hosts.inspection import HostInspector
 from components.hosts.kvm_host import KvmHost
-from components.networks.base import HostNetwork, OnHosts, inspect_host
+from components.networks.base import HostNetwork, OnHosts, hosts_first_form, inspect_host
 from components.providers.resources import LibvirtNetwork
 from components.spec.changes import CONNECTION_KEY
 from components.spec.names import check_bridge_name
@@ -37,20 +37,6 @@ class BridgedNetworkArgs(OnHosts, BridgedNetworkConfig):
     bridge: BridgeOrLater = None  # type: ignore[assignment]
     """The host bridge (`br0`); may be an `Output` (checked once known; the preview cannot
     check that the host has it then)."""
-
-
-def _old_form(
-    name: str,
-    hosts: Sequence[KvmHost],
-    args: BridgedNetworkConfig | None = None,
-    opts: pulumi.ResourceOptions | None = None,
-    **kwargs: Any,
-) -> tuple[BridgedNetworkArgs, pulumi.ResourceOptions | None]:
-    """`BridgedNetwork(name, hosts, BridgedNetworkConfig(...) | **settings, opts)`."""
-    fields = fields_of(args, "hosts") if args is not None else kwargs
-    return validated(
-        "BridgedNetwork", name, BridgedNetworkArgs, {**fields, "hosts": list(hosts)}
-    ), opts
 
 
 def bridged_network_spec(
@@ -127,7 +113,12 @@ class BridgedNetwork(HostNetwork):
 
     def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         config, opts = call_form(
-            "BridgedNetwork", name, BridgedNetworkArgs, _old_form, positional=args, keywords=kwargs
+            "BridgedNetwork",
+            name,
+            BridgedNetworkArgs,
+            hosts_first_form("BridgedNetwork", BridgedNetworkArgs),
+            positional=args,
+            keywords=kwargs,
         )
         hosts: list[KvmHost] = config.hosts
         super().__init__(
