@@ -13,7 +13,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 import libvirt
-import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -28,6 +27,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic import ValidationError
 
+from components.providers import plugin_log
 from components.providers.connection import connect
 from components.providers.reachability import is_down, mark_down_from_config
 from components.spec.changes import CONNECTION_KEY, Effect, FieldChange, Rule, classify
@@ -235,7 +235,7 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if is_down(props.get(CONNECTION_KEY)):
-            pulumi.log.info(
+            plugin_log.info(
                 f"{self.label(props)}: host {props[CONNECTION_KEY]} is marked down; "
                 "its state is kept as it is, unread"
             )
@@ -247,7 +247,7 @@ class LibvirtProvider(ResourceProvider, Generic[S]):
         except libvirt.libvirtError as err:
             raise ProviderError(f"reading {self.label(props)} failed: {err}") from err
         except UnreadableNowError as kept:
-            pulumi.log.info(f"{self.label(props)}: {kept}; its state is kept as it is, unread")
+            plugin_log.info(f"{self.label(props)}: {kept}; its state is kept as it is, unread")
             return ReadResult(id_, dict(props))
         if found is None:
             return ReadResult(None, {})

@@ -15,11 +15,10 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 import libvirt
-import pulumi
 from lxml import etree
 from pulumi.dynamic import DiffResult
 
-from components.providers import takeover
+from components.providers import plugin_log, takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -64,7 +63,7 @@ def resolve_domain_type(conn: libvirt.virConnect, spec: DomainSpec) -> DomainSpe
         _choices[key] = detect_domain_type(conn, spec.arch)
     choice = _choices[key]
     if choice.domain_type != "kvm":
-        pulumi.log.warn(f"domain {spec.name}: using {choice.domain_type}: {choice.reason}")
+        plugin_log.warn(f"domain {spec.name}: using {choice.domain_type}: {choice.reason}")
     return spec.model_copy(update={"domain_type": choice.domain_type})
 
 
@@ -245,7 +244,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
         elif not dom.isActive():
             pending = False
         if pending and needs_restart:
-            pulumi.log.warn(
+            plugin_log.warn(
                 f"domain {spec.name}: changes to {sorted(c.key for c in changes)} take effect "
                 "at the next restart (restartPolicy: manual)"
             )
@@ -283,7 +282,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             if dom is not None:
                 settings = spec.migration or MigrationSettings()
                 dom, report = migrate(dom, source, conn, conn.getURI(), settings)
-                pulumi.log.info(
+                plugin_log.info(
                     f"domain {spec.name}: migrated {olds.get('hostName') or source_uri} → "
                     f"{spec.host_name or conn.getURI()} ({report.mode}) in "
                     f"{report.seconds:.1f} s, downtime {report.downtime_ms} ms, snapshots "
@@ -295,7 +294,7 @@ class DomainProvider(LibvirtProvider[DomainSpec]):
             raise ProviderError(f"domain {spec.name!r} ({id_}) no longer exists; run refresh")
         moved = carried.restore_domain_stash(dom)  # an earlier migration's, not yet restored
         if moved:
-            pulumi.log.info(f"domain {spec.name}: snapshots {moved} restored after a migration")
+            plugin_log.info(f"domain {spec.name}: snapshots {moved} restored after a migration")
         return dom
 
     @staticmethod
@@ -386,7 +385,7 @@ def announce_migration(olds: Mapping[str, Any], news: Mapping[str, Any]) -> None
     if has_unknowns(new_uri) or same_daemon(str(old_uri), str(new_uri)):
         return
     settings = MigrationSettings.model_validate(news.get("migration") or {})
-    pulumi.log.info(
+    plugin_log.info(
         f"{news.get('name')}: migrate {olds.get('hostName') or old_uri} → "
         f"{news.get('hostName') or new_uri} "
         f"({describe(bool(olds.get('running', True)), settings)})"

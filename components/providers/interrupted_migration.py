@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 
 import libvirt
-import pulumi
 
+from components.providers import plugin_log
 from components.providers.base import ProviderError, found
 
 SETTLE_SECONDS = 60.0
@@ -65,7 +65,7 @@ def finish_interrupted(
         | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
         | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
     )
-    pulumi.log.info(
+    plugin_log.info(
         f"domain {arrived.name()}: an interrupted migration had already moved it; removed "
         f"the stale copy on {source_uri}"
     )

@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import libvirt
-import pulumi
 from lxml import etree
 
-from components.providers import takeover
+from components.providers import plugin_log, takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -186,7 +185,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
             net = define_and_start(conn, spec, existing)
         reattached = reattach_running(conn, net)
         if reattached:
-            pulumi.log.info(f"network {spec.name}: re-attached running domains {reattached}")
+            plugin_log.info(f"network {spec.name}: re-attached running domains {reattached}")
         return net.UUIDString(), self._computed(net, reattached)
 
     @staticmethod

@@ -19,9 +19,9 @@ import re
 import threading
 
 import libvirt
-import pulumi
 from lxml import etree
 
+from components.providers import plugin_log
 from components.providers.base import ProviderError
 from components.spec.network import NetworkSpec
 
@@ -84,7 +84,7 @@ def define_and_start(
                 raise _address_in_use(conn, spec, in_use.group(1), stale, err) from err
             if not picked or attempt == BRIDGE_NAME_TRIES:
                 raise
-            pulumi.log.info(
+            plugin_log.info(
                 f"network {spec.name}: {err}; a bridge of that name exists outside libvirt "
                 "(another tool's, or left by a libvirtd killed while starting this network: "
                 "then remove it with `ip link delete`); libvirt picks another name"

@@ -26,6 +26,8 @@ from typing import Literal, Protocol, TextIO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from components.providers.plugin_log import write_line
+
 Unit = Literal["bytes", "VMs"]
 Clock = Callable[[], float]
 
@@ -188,7 +190,6 @@ class PlainReporter:
         self.stream = stream
         self.interval = interval
         self.clock = clock
-        self.lock = threading.Lock()
 
     def start(self, what: str, total: float | None, unit: Unit) -> Task:
         task = _PlainTask(self, what, total, unit)
@@ -196,10 +197,7 @@ class PlainReporter:
         return task
 
     def write(self, line: str) -> None:
-        with self.lock:
-            stream = self.stream or sys.stderr
-            stream.write(line + "\n")
-            stream.flush()
+        write_line(line, self.stream)
 
 
 class _PlainTask(Task):

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 import libvirt
-import pulumi
 
+from components.providers import plugin_log
 from components.providers.base import ProviderError
 from components.providers.streams import download_into
 from components.spec.ownership import Ownership
@@ -54,7 +54,7 @@ def refuse_existing(kind: str, name: str, where: str, extra: str = "") -> Provid
 
 def announce(kind: str, name: str, uri: str) -> None:
     """Tell the operator a leftover of an interrupted run was taken over."""
-    pulumi.log.info(f"{kind} {name} on {uri}: taking over the one an interrupted run made")
+    plugin_log.info(f"{kind} {name} on {uri}: taking over the one an interrupted run made")
 
 
 @dataclass

@@ -12,10 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import libvirt
-import pulumi
 from lxml import etree
 
-from components.providers import progress, takeover
+from components.providers import plugin_log, progress, takeover
 from components.providers.base import (
     ADOPT_KEY,
     LibvirtProvider,
@@ -228,7 +227,7 @@ def _left_by_interrupted_run(
         except ImageSourceError as err:
             raise ProviderError(f"volume {spec.name}: {err}") from err
         if verdict is takeover.Found.PARTIAL:
-            pulumi.log.info(
+            plugin_log.info(
                 f"volume {spec.name}{where}: an interrupted import left it incomplete; "
                 "importing it again"
             )

@@ -27,9 +27,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import libvirt
-import pulumi
 from lxml import etree
 
+from components.providers import plugin_log
 from components.providers.base import ProviderError
 from components.providers.pool import require_pool_running
 from components.providers.snapshots import carried
@@ -79,7 +79,7 @@ def after_diff(
     if policy is None or not policy.before_change or not (restart or replaces):
         return
     what = "replace" if replaces else "change (update + restart)"
-    pulumi.log.info(
+    plugin_log.info(
         f"domain {olds.get('name')}: snapshot policy {policy.name} takes a pre-change snapshot "
         f"before this {what}"
     )
@@ -114,12 +114,12 @@ def pre_change_snapshot(
             f"failed, so {why} was not applied: {err}"
         ) from err
     notes = "".join(f"; {n}" for n in taken.plan.notes)
-    pulumi.log.info(f"domain {dom.name()}: pre-change snapshot {name} ({taken.plan.kind}{notes})")
+    plugin_log.info(f"domain {dom.name()}: pre-change snapshot {name} ({taken.plan.kind}{notes})")
     try:
         for old in prunable(policy, list_snapshots(dom), None):
             dom.snapshotLookupByName(old).delete(0)
     except RUN_ERRORS as err:
-        pulumi.log.warn(f"domain {dom.name()}: pruning after the pre-change snapshot failed: {err}")
+        plugin_log.warn(f"domain {dom.name()}: pruning after the pre-change snapshot failed: {err}")
     return name
 
 
@@ -225,11 +225,11 @@ def before_delete(dom: libvirt.virDomain, label: str, props: Mapping[str, Any]) 
     if props.get(DELETE_SNAPSHOTS_KEY):
         for snap in reversed(snapshots):
             dom.snapshotLookupByName(snap.name).delete(0)
-        pulumi.log.info(f"{label}: deleted its snapshots {names} (deleteSnapshots: true)")
+        plugin_log.info(f"{label}: deleted its snapshots {names} (deleteSnapshots: true)")
         return 0
     if replacing and not any(s.spec.is_external() for s in snapshots):
         path = carried.stash_in_pool(dom.connect(), dom)
-        pulumi.log.info(
+        plugin_log.info(
             f"{label}: its snapshots {names} are kept in {path} until the new VM has them"
         )
         return int(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
@@ -255,5 +255,5 @@ def restore_carried(dom: libvirt.virDomain) -> libvirt.virStorageVol | None:
         return None
     vol, snapshots = stash
     names = carried.redefine(dom, snapshots)
-    pulumi.log.info(f"domain {dom.name()}: kept {len(names)} snapshots across the replace")
+    plugin_log.info(f"domain {dom.name()}: kept {len(names)} snapshots across the replace")
     return vol
