@@ -34,6 +34,7 @@ def _log_from_threads(log: object) -> list[str]:
 def test_four_threads_logging_at_once_give_one_whole_line_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(plugin_log, "get_engine", lambda: None)  # as in the plugin process
     monkeypatch.setattr(sys, "stderr", SlowStream())
     lines = _log_from_threads(plugin_log.info)
     assert len(lines) == 160
