@@ -24,7 +24,12 @@ from components.providers.base import (
 from components.providers.domain import live_owner
 from components.providers.drift import with_live_drift
 from components.providers.network_attachments import attachments, reattach_running
-from components.providers.network_start import DEFINE_AND_START, define_and_start, persistent_xml
+from components.providers.network_start import (
+    DEFINE_AND_START,
+    bridge_of,
+    define_and_start,
+    persistent_xml,
+)
 from components.providers.ownership_check import expected_owner, require_owned
 from components.spec.changes import NETWORK_RULES, FieldChange
 from components.spec.network import NetworkSpec
@@ -192,8 +197,7 @@ class NetworkProvider(LibvirtProvider[NetworkSpec]):
     def _computed(net: libvirt.virNetwork, reattached: list[str] | None = None) -> Props:
         """`reattachedDomains`: the running VMs this create (a replace) plugged back in, so
         the program can say so on the network's row; empty after any other call."""
-        bridge = etree.fromstring(net.XMLDesc(0).encode()).find("bridge")
-        name = bridge.get("name") if bridge is not None else None
+        name = bridge_of(etree.fromstring(net.XMLDesc(0).encode()))
         return {
             "uuid": net.UUIDString(),
             "actualBridgeName": name or "",
